@@ -1,0 +1,3 @@
+from kvs.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,70 @@
+# cython: language_level=3
+# The execution core's typed state: the command table entry, a database, the socket-independent part of a client,
+# and the server core that runs commands. Python subclasses (kvs.client.Client, kvs.server.Server) add the cold
+# parts; the fields here are the ones every command touches.
+from kvs._core.resp cimport ReplyWriter, RequestParser
+
+
+cdef class Command:
+    cdef public str name, fullname, group, summary, since
+    cdef public object handler
+    cdef public int arity, first_key, last_key, key_step
+    cdef public tuple flags, acl, tips, args
+    cdef public dict subcommands
+    cdef public object parent
+    cdef public bint is_write, no_auth, no_monitor
+    cdef public long long calls, nsec, failed_calls, rejected_calls
+
+
+cdef class Database:
+    cdef public int id
+    cdef public dict keys
+    cdef public dict expires
+    cdef public Core server
+    cdef public Py_ssize_t expire_cursor
+    cdef public long long avg_ttl
+
+    cpdef object lookup(self, object key)
+    cpdef object lookup_read(self, object key)
+    cpdef set(self, object key, object value, bint keep_ttl=*)
+    cpdef add(self, object key, object value)
+    cpdef bint delete(self, object key)
+
+
+cdef class ClientCore:
+    cdef public long long id
+    cdef public int kind
+    cdef public int flags
+    cdef public Database db
+    cdef public ReplyWriter w
+    cdef public RequestParser parser
+    cdef public bint authenticated
+    cdef public bint prevent_prop
+    cdef public object prop_argv
+    cdef public object multi_state
+    cdef public object last_cmd
+    cdef public object argv
+    cdef public object conn
+    cdef public object server
+
+
+cdef class Core:
+    cdef public dict commands           # lower-case name -> Command
+    cdef public dict raw_names          # names as clients send them ("GET", "Get") -> Command
+    cdef public long long dirty
+    cdef public long long commands_processed
+    cdef public long long keyspace_hits
+    cdef public long long keyspace_misses
+    cdef public long long expired_keys
+    cdef public object executing_client
+    cdef public list pending_propagation
+    cdef public list propagation_subscribers
+    cdef public list monitors
+    cdef public bint is_replica
+    cdef public bint loading
+
+    cpdef execute(self, ClientCore c, list argv)
+    cpdef call(self, ClientCore c, Command cmd, list argv)
+    cpdef int process_input(self, ClientCore c, Py_ssize_t max_output=*) except -1
+    cpdef propagate(self, int dbid, list argv)
+    cpdef flush_propagation(self)

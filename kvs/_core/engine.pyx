@@ -1,0 +1,283 @@
+# cython: language_level=3
+"""The execution core, compiled: resolve a command, check it, run its handler, time it, and propagate what it
+changed; plus the keyspace lookups every command makes. Handlers stay in Python (kvs/commands/); what runs
+around each of them runs here, since it runs for every command (profiling showed it dominating pipelines)."""
+from posix.time cimport clock_gettime, timespec, CLOCK_MONOTONIC, CLOCK_REALTIME
+
+from kvs._core.resp cimport ReplyWriter, RequestParser
+
+# Client flag bits, shared with kvs.client (which re-exports them).
+CLOSE_AFTER_REPLY = 1 << 0
+CLOSE_ASAP = 1 << 1
+MONITOR = 1 << 2
+REPLY_OFF = 1 << 3
+REPLY_SKIP_NEXT = 1 << 4
+REPLY_SKIP = 1 << 5
+UNIX_SOCKET = 1 << 6
+
+cdef enum:
+    F_CLOSE = (1 << 0) | (1 << 1)
+    F_REPLY_OFF = 1 << 3
+    F_REPLY_SKIP_NEXT = 1 << 4
+    F_REPLY_SKIP = 1 << 5
+    RAW_NAMES_MAX = 4096      # bound on cached spellings of command names (a client could send many)
+
+cdef list MULTI_ARGV = [b"MULTI"]
+cdef list EXEC_ARGV = [b"EXEC"]
+
+
+cdef inline long long _mono_ns() noexcept nogil:
+    cdef timespec ts
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return ts.tv_sec * 1000000000LL + ts.tv_nsec
+
+
+cpdef long long now_ms():
+    """Unix time in milliseconds (the clock of key expiry)."""
+    cdef timespec ts
+    clock_gettime(CLOCK_REALTIME, &ts)
+    return ts.tv_sec * 1000LL + ts.tv_nsec // 1000000
+
+
+class CommandError(Exception):
+    """Raised by a command handler; the text (without the leading '-') becomes the error reply."""
+
+    def __init__(self, text):
+        self.text = text
+
+
+cdef class Command:
+    """One entry of the command table; counters feed INFO commandstats."""
+
+    def reset_stats(self):
+        self.calls = 0
+        self.nsec = 0
+        self.failed_calls = 0
+        self.rejected_calls = 0
+
+    def arity_ok(self, Py_ssize_t argc):
+        return argc == self.arity if self.arity > 0 else argc >= -self.arity
+
+    def key_positions(self, int argc):
+        if self.first_key == 0:
+            return range(0)
+        last = self.last_key if self.last_key >= 0 else argc + self.last_key
+        return range(self.first_key, last + 1, self.key_step)
+
+    def __repr__(self):
+        return f"<Command {self.fullname}>"
+
+
+cdef class Database:
+    """One numbered database: `keys` maps bytes -> value, `expires` maps bytes -> absolute unix time in ms."""
+
+    def __init__(self, int dbid, Core server):
+        self.id = dbid
+        self.keys = {}
+        self.expires = {}
+        self.server = server
+        self.expire_cursor = 0
+        self.avg_ttl = 0
+
+    def __len__(self):
+        return len(self.keys)
+
+    cpdef object lookup(self, object key):
+        """The value at key, or None if missing or expired (an expired key is deleted, counted and propagated)."""
+        cdef object value = self.keys.get(key)
+        cdef object when
+        if value is not None and self.expires:
+            when = self.expires.get(key)
+            if when is not None and <long long>when <= now_ms():
+                if self.server.expire_on_access(self, key):
+                    return None
+        return value
+
+    cpdef object lookup_read(self, object key):
+        """lookup() for commands that read: counts keyspace hits and misses for INFO."""
+        cdef object value = self.lookup(key)
+        if value is None:
+            self.server.keyspace_misses += 1
+        else:
+            self.server.keyspace_hits += 1
+        return value
+
+    cpdef set(self, object key, object value, bint keep_ttl=False):
+        self.keys[key] = value
+        if not keep_ttl and self.expires:
+            self.expires.pop(key, None)
+
+    cpdef add(self, object key, object value):
+        """Store a value at a key known to be absent (after a failed lookup)."""
+        self.keys[key] = value
+
+    cpdef bint delete(self, object key):
+        if self.keys.pop(key, None) is None:
+            return False
+        if self.expires:
+            self.expires.pop(key, None)
+        return True
+
+    def exists(self, key):
+        return self.lookup(key) is not None
+
+    def set_expire(self, key, long long when_ms):
+        self.expires[key] = when_ms
+
+    def get_expire(self, key):
+        """Absolute expiry in ms, or -1 when the key has no TTL."""
+        return self.expires.get(key, -1)
+
+    def persist(self, key):
+        return self.expires.pop(key, None) is not None
+
+    def clear(self):
+        cdef Py_ssize_t n = len(self.keys)
+        self.keys = {}
+        self.expires = {}
+        self.expire_cursor = 0
+        self.avg_ttl = 0
+        return n
+
+    def swap_contents(self, Database other):
+        self.keys, other.keys = other.keys, self.keys
+        self.expires, other.expires = other.expires, self.expires
+        self.avg_ttl, other.avg_ttl = other.avg_ttl, self.avg_ttl
+        self.expire_cursor = other.expire_cursor = 0
+
+
+cdef class ClientCore:
+    """The fields of a client that the execution path reads for every command."""
+
+
+cdef class Core:
+    """Runs commands. kvs.server.Server extends it with state, cron, INFO and shutdown."""
+
+    def __init__(self):
+        self.commands = {}
+        self.raw_names = {}
+        self.pending_propagation = None
+        self.propagation_subscribers = []
+        self.monitors = []
+
+    cpdef execute(self, ClientCore c, list argv):
+        """Run one command for client `c`; its reply (or error) goes to `c.w`. Never raises for bad input."""
+        cdef Command cmd
+        cdef object found = self.raw_names.get(argv[0])
+        if found is None:
+            found = self.commands.get(argv[0].lower())
+            if found is None:
+                self.reject(c, self.unknown_command_text(argv))
+                return
+            if len(self.raw_names) < RAW_NAMES_MAX:
+                self.raw_names[argv[0]] = found
+        cmd = <Command>found
+        if cmd.subcommands is not None and len(argv) >= 2:
+            found = cmd.subcommands.get(argv[1].lower())
+            if found is None:
+                self.reject(c, b"ERR unknown subcommand '" + argv[1][:128] + b"'. Try "
+                            + cmd.name.upper().encode() + b" HELP.")
+                return
+            cmd = <Command>found
+        cdef Py_ssize_t argc = len(argv)
+        if (cmd.arity > 0 and argc != cmd.arity) or (cmd.arity < 0 and argc < -cmd.arity):
+            cmd.rejected_calls += 1
+            self.reject(c, f"ERR wrong number of arguments for '{cmd.fullname}' command")
+            return
+        if not c.authenticated and not cmd.no_auth:
+            cmd.rejected_calls += 1
+            self.reject(c, "NOAUTH Authentication required.")
+            return
+        if c.multi_state is not None and cmd.handler is not None and not c.multi_state.runs_now(cmd):
+            c.multi_state.queue(c, cmd, argv)
+            return
+        self.call(c, cmd, argv)
+
+    cpdef call(self, ClientCore c, Command cmd, list argv):
+        """Run a resolved, checked command: timing, statistics, propagation and the MONITOR feed."""
+        cdef int flags = c.flags
+        cdef ReplyWriter saved = None
+        cdef ReplyWriter scratch
+        cdef long long dirty = self.dirty
+        cdef long long t0
+        if flags & (F_REPLY_OFF | F_REPLY_SKIP):
+            saved = c.w
+            scratch = ReplyWriter()
+            scratch.resp = saved.resp
+            c.w = scratch
+        c.argv = argv
+        c.last_cmd = cmd
+        self.executing_client = c
+        t0 = _mono_ns()
+        try:
+            cmd.handler(c, argv)
+        except CommandError as e:
+            cmd.failed_calls += 1
+            self.reply_error(c, e.text)
+        except Exception as e:  # a bug must cost one reply, never the server
+            cmd.failed_calls += 1
+            self.handler_crashed(c, cmd, e)
+        cmd.nsec += _mono_ns() - t0
+        cmd.calls += 1
+        self.commands_processed += 1
+        if self.dirty != dirty and cmd.is_write and not c.prevent_prop and self.propagation_subscribers:
+            self.propagate(c.db.id, c.prop_argv if c.prop_argv is not None else argv)
+        c.prop_argv = None
+        c.prevent_prop = False
+        self.executing_client = None
+        if self.pending_propagation is not None:
+            self.flush_propagation()
+        if self.monitors and not cmd.no_monitor:
+            self.feed_monitors(c, argv)
+        if saved is not None:
+            scratch = c.w
+            c.w = saved
+            if flags & F_REPLY_OFF and not c.flags & F_REPLY_OFF:
+                # CLIENT REPLY ON answers even though replies were off when it started.
+                saved.raw(scratch.take())
+            if flags & F_REPLY_SKIP:
+                c.flags &= ~F_REPLY_SKIP
+        if c.flags & F_REPLY_SKIP_NEXT:
+            # CLIENT REPLY SKIP takes effect on the command after itself.
+            c.flags = (c.flags & ~F_REPLY_SKIP_NEXT) | F_REPLY_SKIP
+
+    cpdef int process_input(self, ClientCore c, Py_ssize_t max_output=0) except -1:
+        """Execute the complete commands buffered in the client's parser (a ProtocolError propagates after the
+        commands before it ran). Stops early, returning 1, once more than `max_output` bytes of replies are
+        pending (when max_output > 0), so that a pipeline of big replies is answered as fast as the client
+        reads rather than all at once into memory; returns 0 when the parser has no complete command left."""
+        cdef RequestParser parser = c.parser
+        cdef ReplyWriter w
+        cdef object argv
+        while not c.flags & F_CLOSE:
+            argv = parser.next()
+            if argv is None:
+                return 0
+            self.execute(c, <list>argv)
+            if max_output > 0:
+                w = c.w
+                if len(w) > max_output:
+                    return 1
+        return 0
+
+    cpdef propagate(self, int dbid, list argv):
+        """The one place changes leave the core: AOF and replication subscribe here. Ops produced by one command
+        are delivered after it finishes, wrapped in MULTI/EXEC when there are several."""
+        if self.pending_propagation is None:
+            self.pending_propagation = [(dbid, argv)]
+        else:
+            self.pending_propagation.append((dbid, argv))
+        if self.executing_client is None:
+            self.flush_propagation()
+
+    cpdef flush_propagation(self):
+        cdef list ops = self.pending_propagation
+        self.pending_propagation = None
+        if not ops or not self.propagation_subscribers:
+            return
+        if len(ops) > 1:
+            dbid = ops[0][0]
+            ops = [(dbid, MULTI_ARGV)] + ops + [(dbid, EXEC_ARGV)]
+        for feed in self.propagation_subscribers:
+            for dbid, argv in ops:
+                feed(dbid, argv)

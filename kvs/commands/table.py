@@ -1,0 +1,115 @@
+"""The command table: every command's name, arity, flags and key positions (Redis 7.0's values, as COMMAND INFO
+reports them), and the handler that runs it. Command modules register themselves with the `command` decorator."""
+from kvs._core.engine import Command
+from kvs.errors import CommandError
+
+# Flags that decide how the server treats a command (subset of Redis's; the rest are reported verbatim).
+WRITE = "write"
+READONLY = "readonly"
+DENYOOM = "denyoom"
+ADMIN = "admin"
+NOSCRIPT = "noscript"
+LOADING = "loading"
+STALE = "stale"
+FAST = "fast"
+NO_AUTH = "no_auth"
+NO_MULTI = "no_multi"
+
+_GROUP_CATEGORY = {
+    "string": "@string", "generic": "@keyspace", "connection": "@connection", "list": "@list",
+    "hash": "@hash", "set": "@set", "sorted_set": "@sortedset", "stream": "@stream", "pubsub": "@pubsub",
+    "bitmap": "@bitmap", "hyperloglog": "@hyperloglog", "geo": "@geo", "transactions": "@transaction",
+    "scripting": "@scripting", "server": "",
+}
+
+
+def _derive_acl(flags, group):
+    acl = []
+    if ADMIN in flags:
+        acl.append("@admin")
+    if WRITE in flags:
+        acl.append("@write")
+    if READONLY in flags:
+        acl.append("@read")
+    category = _GROUP_CATEGORY.get(group, "")
+    if category:
+        acl.append(category)
+    acl.append("@fast" if FAST in flags else "@slow")
+    if ADMIN in flags:
+        acl.append("@dangerous")
+    return tuple(acl)
+
+
+def make_command(name, handler, arity, flags, keys, group, summary, since, acl, tips, parent, args) -> Command:
+    cmd = Command()
+    cmd.name = name
+    cmd.fullname = f"{parent.name}|{name}" if parent else name
+    cmd.handler = handler
+    cmd.arity = arity
+    cmd.flags = tuple(flags.split())
+    cmd.first_key, cmd.last_key, cmd.key_step = keys
+    cmd.group = group
+    cmd.summary = summary
+    cmd.since = since
+    cmd.acl = tuple(acl.split()) if acl is not None else _derive_acl(cmd.flags, group)
+    cmd.tips = tuple(tips.split())
+    cmd.subcommands = None
+    cmd.parent = parent
+    cmd.is_write = WRITE in cmd.flags
+    cmd.no_auth = NO_AUTH in cmd.flags
+    # Redis leaves admin commands (and those marked so) out of the MONITOR feed.
+    cmd.no_monitor = ADMIN in cmd.flags
+    cmd.args = tuple(args or ())
+    cmd.reset_stats()
+    return cmd
+
+
+# name (bytes, lower case) -> Command
+COMMANDS: dict = {}
+
+
+def command(name, arity, flags="", keys=(0, 0, 0), group="server", summary="", since="1.0.0", acl=None, tips="",
+            parent=None, args=None):
+    """Register the decorated function as the handler of `name` (or of `parent name` for a subcommand)."""
+
+    def register(handler):
+        if parent is None:
+            cmd = make_command(name, handler, arity, flags, keys, group, summary, since, acl, tips, None, args)
+            COMMANDS[name.encode()] = cmd
+        else:
+            container = COMMANDS[parent.encode()]
+            if container.subcommands is None:
+                container.subcommands = {}
+            cmd = make_command(name, handler, arity, flags, keys, container.group, summary, since, acl, tips,
+                               container, args)
+            container.subcommands[name.encode()] = cmd
+        return handler
+
+    return register
+
+
+def container(name, group="server", summary="", since="1.0.0", acl="@slow", tips=""):
+    """Register a command that only dispatches to subcommands (CLIENT, CONFIG, OBJECT ...)."""
+    COMMANDS[name.encode()] = make_command(name, None, -2, "", (0, 0, 0), group, summary, since, acl, tips, None,
+                                           None)
+
+
+def lookup(name: bytes):
+    """The command for a client-sent name, in any letter case, or None."""
+    cmd = COMMANDS.get(name)
+    if cmd is None:
+        cmd = COMMANDS.get(name.lower())
+    return cmd
+
+
+def subcommand(cmd: Command, argv: list) -> Command:
+    """Resolve `argv[1]` of a container command, with Redis's errors for a missing or unknown one."""
+    sub = cmd.subcommands.get(argv[1].lower())
+    if sub is None:
+        raise CommandError(b"ERR unknown subcommand '" + argv[1][:128] + b"'. Try " + cmd.name.upper().encode()
+                           + b" HELP.")
+    return sub
+
+
+def all_commands():
+    return COMMANDS.values()

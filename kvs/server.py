@@ -1,0 +1,269 @@
+"""Server state and the execution core (Redis's server.c): one object holding the databases, the clients, the
+statistics and the cron; `execute` runs one command for one client, whatever that client is connected to."""
+import os
+import time
+from time import perf_counter_ns
+
+from kvs import errors
+from kvs._core.engine import Core
+from kvs.client import MONITOR, NORMAL, Client
+from kvs.commands import table
+from kvs.db import Database, expire_step, now_ms
+from kvs.log import log
+
+
+class Stats:
+    """Counters for INFO stats, reset by CONFIG RESETSTAT."""
+
+    def __init__(self):
+        self.reset()
+
+    def reset(self):
+        self.reads_processed = 0
+        self.writes_processed = 0
+        self.connections_received = 0
+        self.expired_stale_perc = 0.0
+        self.expired_time_cap_reached_count = 0
+        self.expire_cycle_cpu_ms = 0
+        self.rejected_conn = 0
+        self.net_input_bytes = 0
+        self.net_output_bytes = 0
+        self.total_error_replies = 0
+        self.error_counts = {}
+        self.client_qbuf_limit_disconnections = 0
+        self.client_outbuf_limit_disconnections = 0
+        self.evicted_keys = 0
+        self.evicted_clients = 0
+
+
+class Server(Core):
+    def __init__(self, config):
+        super().__init__()
+        self.commands = table.COMMANDS
+        self.config = config
+        self.dbs = [Database(i, self) for i in range(config["databases"])]
+        self.clients = {}                 # id -> Client, connected ones
+        self._next_client_id = 0
+        self.stats = Stats()
+        self.start_time = time.time()
+        self.start_monotonic = time.monotonic()
+        self.run_id = os.urandom(20).hex()
+        self.replid = os.urandom(20).hex()
+        self.ops_samples = [0] * 16          # instantaneous_ops_per_sec, sampled by the cron like Redis
+        self.ops_sample_idx = 0
+        self.ops_last = (time.monotonic(), 0)
+        self.lastsave = int(self.start_time)
+        self.listeners = []                # set by the network layer: bound addresses, for INFO/CONFIG
+        self.tcp_port = config["port"]
+        self.shutdown_asap = False         # set by signals; the cron performs the shutdown
+        self.stop_callback = None          # the network layer's way of stopping the event loop
+        self.cron_loops = 0
+        self.hz = config["hz"]
+        self.blocked_clients = 0
+        self.paused_until = 0
+        self.default_bind = True
+        self.obuf_limits = {}
+
+    # -- clients -------------------------------------------------------------------------------------------
+    def next_client_id(self) -> int:
+        self._next_client_id += 1
+        return self._next_client_id
+
+    def create_client(self, conn=None, addr="", laddr="", fd=-1, kind=NORMAL) -> Client:
+        c = Client(self, kind, conn, addr, laddr, fd)
+        if conn is not None:
+            self.clients[c.id] = c
+            self.stats.connections_received += 1
+        return c
+
+    def client_closed(self, c: Client) -> None:
+        self.clients.pop(c.id, None)
+        if c.flags & MONITOR:
+            try:
+                self.monitors.remove(c)
+            except ValueError:
+                pass
+
+    # -- the compiled core's callbacks ------------------------------------------------------------------------
+    def unknown_command_text(self, argv: list) -> bytes:
+        return errors.unknown_command(argv)
+
+    def reject(self, c: Client, text) -> None:
+        """A command refused before running (unknown, arity, auth ...)."""
+        self.reply_error(c, text)
+
+    def reply_error(self, c: Client, text) -> None:
+        stats = self.stats
+        stats.total_error_replies += 1
+        if isinstance(text, bytes):
+            text = text.decode("utf-8", "surrogateescape")
+        code = text.split(" ", 1)[0]
+        counts = stats.error_counts
+        # Redis caps the number of distinct error codes it tracks at 128.
+        if code in counts or len(counts) < 128:
+            counts[code] = counts.get(code, 0) + 1
+        c.w.error(text)
+
+    def handler_crashed(self, c: Client, cmd, exc: Exception) -> None:
+        log.warning(f"Error executing '{cmd.fullname}': {type(exc).__name__}: {exc}")
+        self.reply_error(c, f"ERR internal error while executing '{cmd.fullname}'")
+
+    def expire_on_access(self, db: Database, key) -> bool:
+        """Delete a logically expired key, counted and propagated as DEL. Returns True if the caller must treat
+        the key as missing. A replica leaves the key alone until its master's DEL arrives."""
+        if self.is_replica:
+            return True
+        db.delete(key)
+        self.expired_keys += 1
+        lazy = self.config["lazyfree-lazy-expire"]
+        self.propagate(db.id, [b"UNLINK" if lazy else b"DEL", key])
+        return True
+
+    def after_flushall(self) -> None:
+        """Hook for persistence: Redis resets save-point bookkeeping after FLUSHALL."""
+
+    # -- monitor -------------------------------------------------------------------------------------------
+    def feed_monitors(self, c: Client, argv: list) -> None:
+        now = time.time()
+        origin = c.addr or "AOF"
+        parts = [f"+{now:.6f} [{c.db.id} {origin}]".encode()]
+        for a in argv:
+            parts.append(b'"' + _monitor_escape(a) + b'"')
+        line = b" ".join(parts)
+        for m in list(self.monitors):
+            m.w.simple(line)
+            if m.conn is not None:
+                m.conn.flush()
+
+    # -- statistics ------------------------------------------------------------------------------------------
+    def reset_stats(self) -> None:
+        self.stats.reset()
+        self.commands_processed = self.keyspace_hits = self.keyspace_misses = self.expired_keys = 0
+        for cmd in table.all_commands():
+            cmd.reset_stats()
+            for sub in (cmd.subcommands or {}).values():
+                sub.reset_stats()
+
+    def sample_ops(self) -> None:
+        t, n = self.ops_last
+        now = time.monotonic()
+        done = self.commands_processed
+        if now > t:
+            self.ops_samples[self.ops_sample_idx] = int((done - n) / (now - t))
+            self.ops_sample_idx = (self.ops_sample_idx + 1) % len(self.ops_samples)
+        self.ops_last = (now, done)
+
+    def ops_per_sec(self) -> int:
+        return sum(self.ops_samples) // len(self.ops_samples)
+
+    # -- configuration changes -------------------------------------------------------------------------------
+    def install_config_hooks(self) -> None:
+        """React to CONFIG SET of directives that change running state."""
+        cfg = self.config
+        self.apply_obuf_limits()
+
+        def on_hz(_cfg, old, new):
+            self.hz = max(1, min(int(new), 500))
+
+        def on_requirepass(_cfg, old, new):
+            for c in self.clients.values():
+                if not new:
+                    c.set_authenticated(True)
+
+        def on_obuf(_cfg, old, new):
+            self.apply_obuf_limits()
+
+        cfg.on_apply("hz", on_hz)
+        cfg.on_apply("requirepass", on_requirepass)
+        cfg.on_apply("client-output-buffer-limit", on_obuf)
+
+    def apply_obuf_limits(self) -> None:
+        self.obuf_limits = dict(self.config["client-output-buffer-limit"])
+
+    # -- cron ------------------------------------------------------------------------------------------------
+    def cron(self) -> None:
+        """Runs `hz` times per second (Redis's serverCron): active expiry, client timeouts, shutdown requests."""
+        self.cron_loops += 1
+        if self.shutdown_asap:
+            self.shutdown_asap = False
+            if self.prepare_shutdown(signal=True):
+                return
+        self.active_expire_cycle()
+        if self.cron_loops % max(self.hz // 10, 1) == 0:
+            self.sample_ops()
+        if self.cron_loops % self.hz == 0:
+            self.clients_cron()
+
+    def active_expire_cycle(self) -> None:
+        if self.is_replica:
+            return
+        # Redis spends at most 25% of CPU on this: 25 ms per 100 ms tick at hz 10.
+        deadline = perf_counter_ns() + 250_000_000 // self.hz
+        now = now_ms()
+        t0 = perf_counter_ns()
+        for db in self.dbs:
+            if not db.expires:
+                continue
+            while True:
+                checked, expired = expire_step(db, now, 20)
+                # Keep going on this db while more than a quarter of the sample was expired, like Redis.
+                if checked == 0 or expired * 4 <= checked:
+                    break
+                if perf_counter_ns() > deadline:
+                    self.stats.expired_time_cap_reached_count += 1
+                    break
+        self.stats.expire_cycle_cpu_ms += (perf_counter_ns() - t0) // 1_000_000
+
+    def clients_cron(self) -> None:
+        timeout = self.config["timeout"]
+        if not timeout:
+            return
+        now = time.monotonic()
+        for c in list(self.clients.values()):
+            if c.kind == NORMAL and not (c.flags & MONITOR) and now - c.last_interaction > timeout:
+                log.verbose("Closing idle client")
+                c.close()
+
+    # -- shutdown --------------------------------------------------------------------------------------------
+    def prepare_shutdown(self, nosave=False, save=False, signal=False) -> bool:
+        """Final steps before exit (Redis's prepareForShutdown). Returns True when the server may exit."""
+        log.warning("User requested shutdown...")
+        pidfile = self.config["pidfile"]
+        if pidfile:
+            log.notice("Removing the pid file.")
+            try:
+                os.unlink(pidfile)
+            except OSError:
+                pass
+        for path in self.config["unixsocket"] and [self.config["unixsocket"]] or []:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+        log.warning("kvs is now ready to exit, bye bye...")
+        if self.stop_callback is not None:
+            self.stop_callback()
+        return True
+
+
+def _monitor_escape(a: bytes) -> bytes:
+    """MONITOR prints arguments the way Redis's sdscatrepr does."""
+    out = bytearray()
+    for ch in a:
+        if ch == 0x5C or ch == 0x22:
+            out += b"\\" + bytes((ch,))
+        elif ch == 10:
+            out += b"\\n"
+        elif ch == 13:
+            out += b"\\r"
+        elif ch == 9:
+            out += b"\\t"
+        elif ch == 7:
+            out += b"\\a"
+        elif ch == 8:
+            out += b"\\b"
+        elif 32 <= ch < 127:
+            out.append(ch)
+        else:
+            out += b"\\x%02x" % ch
+    return bytes(out)
