@@ -14,7 +14,7 @@ FAKE = 2         # AOF loading and tests: no connection at all
 
 class Client(ClientCore):
     __slots__ = ("name", "addr", "laddr", "fd", "ctime", "last_interaction", "lib_name", "lib_ver",
-                 "__weakref__")
+                 "watching", "multi_dirty", "__weakref__")
 
     def __init__(self, server, kind=NORMAL, conn=None, addr="", laddr="", fd=-1):
         self.server = server
@@ -33,6 +33,8 @@ class Client(ClientCore):
         self.conn = conn           # the network adapter (or None); has close() and flush()
         self.lib_name = b""
         self.lib_ver = b""
+        self.watching = None       # set of (dbid, key) this client WATCHes
+        self.multi_dirty = False   # a watched key changed: EXEC must fail
 
     @property
     def resp(self) -> int:

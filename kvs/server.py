@@ -9,6 +9,7 @@ from kvs._core.engine import Core
 from kvs.client import MONITOR, NORMAL, Client
 from kvs.commands import table
 from kvs.db import Database, expire_step, now_ms
+from kvs.commands.multi import unwatch_all
 from kvs.log import log
 
 
@@ -78,6 +79,8 @@ class Server(Core):
 
     def client_closed(self, c: Client) -> None:
         self.clients.pop(c.id, None)
+        if c.watching:
+            unwatch_all(c)
         if c.flags & MONITOR:
             try:
                 self.monitors.remove(c)
@@ -89,7 +92,10 @@ class Server(Core):
         return errors.unknown_command(argv)
 
     def reject(self, c: Client, text) -> None:
-        """A command refused before running (unknown, arity, auth ...)."""
+        """A command refused before running (unknown, arity, auth ...); inside MULTI it dooms the transaction
+        (EXEC answers EXECABORT), as in Redis."""
+        if c.multi_state is not None:
+            c.multi_state.aborted = True
         self.reply_error(c, text)
 
     def reply_error(self, c: Client, text) -> None:
@@ -115,9 +121,38 @@ class Server(Core):
             return True
         db.delete(key)
         self.expired_keys += 1
+        if self.watched_keys:
+            self.touch_watched(db, key)
         lazy = self.config["lazyfree-lazy-expire"]
         self.propagate(db.id, [b"UNLINK" if lazy else b"DEL", key])
         return True
+
+    # -- WATCH -------------------------------------------------------------------------------------------------
+    def touch_watched(self, db, key) -> None:
+        """A key changed: transactions of clients WATCHing it will fail (Redis's signalModifiedKey)."""
+        watchers = self.watched_keys.get((db.id, key))
+        if watchers:
+            for w in watchers:
+                w.multi_dirty = True
+
+    def touch_command_keys(self, c, cmd, argv) -> None:
+        """Called by the core after a command changed data while some client WATCHes keys: the command's key
+        arguments count as modified."""
+        db = c.db
+        for i in cmd.key_positions(len(argv)):
+            if i < len(argv):
+                self.touch_watched(db, argv[i])
+
+    def touch_all_watched(self, db) -> None:
+        """FLUSHDB/FLUSHALL: every watched key that exists in `db` is modified."""
+        self.touch_all_watched_keys_of(db, db)
+
+    def touch_all_watched_keys_of(self, watched_db, contents_db) -> None:
+        """Keys watched in `watched_db` that exist in `contents_db` are modified (SWAPDB checks both ways)."""
+        for (dbid, key), watchers in self.watched_keys.items():
+            if dbid == watched_db.id and key in contents_db.keys:
+                for w in watchers:
+                    w.multi_dirty = True
 
     def after_flushall(self) -> None:
         """Hook for persistence: Redis resets save-point bookkeeping after FLUSHALL."""

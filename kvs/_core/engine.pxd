@@ -56,7 +56,8 @@ cdef class Core:
     cdef public long long keyspace_hits
     cdef public long long keyspace_misses
     cdef public long long expired_keys
-    cdef public object executing_client
+    cdef public int call_depth          # > 0 while a command (or EXEC's commands) runs
+    cdef public dict watched_keys       # (dbid, key) -> set of clients WATCHing it
     cdef public list pending_propagation
     cdef public list propagation_subscribers
     cdef public list monitors

@@ -157,6 +157,7 @@ cdef class Core:
         self.commands = {}
         self.raw_names = {}
         self.pending_propagation = None
+        self.watched_keys = {}
         self.propagation_subscribers = []
         self.monitors = []
 
@@ -207,7 +208,7 @@ cdef class Core:
             c.w = scratch
         c.argv = argv
         c.last_cmd = cmd
-        self.executing_client = c
+        self.call_depth += 1
         t0 = _mono_ns()
         try:
             cmd.handler(c, argv)
@@ -220,12 +221,15 @@ cdef class Core:
         cmd.nsec += _mono_ns() - t0
         cmd.calls += 1
         self.commands_processed += 1
-        if self.dirty != dirty and cmd.is_write and not c.prevent_prop and self.propagation_subscribers:
-            self.propagate(c.db.id, c.prop_argv if c.prop_argv is not None else argv)
+        if self.dirty != dirty:
+            if self.watched_keys:
+                self.touch_command_keys(c, cmd, argv)
+            if cmd.is_write and not c.prevent_prop and self.propagation_subscribers:
+                self.propagate(c.db.id, c.prop_argv if c.prop_argv is not None else argv)
         c.prop_argv = None
         c.prevent_prop = False
-        self.executing_client = None
-        if self.pending_propagation is not None:
+        self.call_depth -= 1
+        if self.pending_propagation is not None and self.call_depth == 0:
             self.flush_propagation()
         if self.monitors and not cmd.no_monitor:
             self.feed_monitors(c, argv)
@@ -262,12 +266,13 @@ cdef class Core:
 
     cpdef propagate(self, int dbid, list argv):
         """The one place changes leave the core: AOF and replication subscribe here. Ops produced by one command
-        are delivered after it finishes, wrapped in MULTI/EXEC when there are several."""
+        are delivered after it finishes (after EXEC for a transaction), wrapped in MULTI/EXEC when there are
+        several."""
         if self.pending_propagation is None:
             self.pending_propagation = [(dbid, argv)]
         else:
             self.pending_propagation.append((dbid, argv))
-        if self.executing_client is None:
+        if self.call_depth == 0:
             self.flush_propagation()
 
     cpdef flush_propagation(self):

@@ -94,30 +94,28 @@ def hello_command(c, argv):
         if version < 2 or version > 3:
             raise CommandError("NOPROTO unsupported protocol version")
         i = 2
-    username = password = name = None
+    # Options act in order as they are read, as in Redis: a name set before a failing AUTH, or an AUTH before a
+    # syntax error, stays in effect although the command fails.
     while i < len(argv):
         opt = argv[i].lower()
         more = len(argv) - 1 - i
         if opt == b"auth" and more >= 2:
             username, password = argv[i + 1], argv[i + 2]
             argv[i + 1] = argv[i + 2] = REDACTED  # hidden from MONITOR, like AUTH's arguments
+            if not check_password(c.server, username, password):
+                raise CommandError(errors.WRONGPASS)
+            c.set_authenticated(True)
             i += 3
         elif opt == b"setname" and more >= 1:
-            name = argv[i + 1]
-            validate_client_name(name)
+            validate_client_name(argv[i + 1])
+            c.name = argv[i + 1]
             i += 2
         else:
             raise CommandError(b"ERR Syntax error in HELLO option '" + argv[i] + b"'")
-    if username is not None:
-        if not check_password(c.server, username, password):
-            raise CommandError(errors.WRONGPASS)
-        c.set_authenticated(True)
     if not c.authenticated:
         raise CommandError("NOAUTH HELLO must be called with the client already authenticated, otherwise the "
                            "HELLO AUTH <user> <pass> option can be used to authenticate the client and "
                            "select the RESP protocol version at the same time")
-    if name is not None:
-        c.name = name
     if version:
         c.w.resp = version
     w = c.w

@@ -541,6 +541,11 @@ def swapdb_command(c, argv):
     if not (0 <= a < len(dbs) and 0 <= b < len(dbs)):
         raise CommandError(errors.DB_INDEX_OUT_OF_RANGE)
     if a != b:
+        if c.server.watched_keys:
+            # A watched key changes if it exists on either side of the swap.
+            for dbid in (a, b):
+                for other in (a, b):
+                    c.server.touch_all_watched_keys_of(dbs[dbid], dbs[other])
         dbs[a].swap_contents(dbs[b])
     c.server.dirty += 1
     c.w.ok()
@@ -558,6 +563,8 @@ def _flush_mode(argv):
 def flushdb_command(c, argv):
     _flush_mode(argv)
     server = c.server
+    if server.watched_keys:
+        server.touch_all_watched(c.db)
     server.dirty += c.db.clear()
     # Redis always propagates a flush, even of an empty database.
     server.propagate(c.db.id, argv)
@@ -570,6 +577,9 @@ def flushdb_command(c, argv):
 def flushall_command(c, argv):
     _flush_mode(argv)
     server = c.server
+    if server.watched_keys:
+        for db in server.dbs:
+            server.touch_all_watched(db)
     server.dirty += sum(db.clear() for db in server.dbs)
     server.propagate(c.db.id, argv)
     c.prevent_prop = True

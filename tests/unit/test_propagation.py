@@ -103,3 +103,21 @@ def test_select_and_flush_carry_the_db(core):
     core("FLUSHDB")
     core("FLUSHALL")
     assert core.take() == [(3, [b"SET", b"k", b"v"]), (3, [b"FLUSHDB"]), (3, [b"FLUSHALL"])]
+
+
+def test_transactions_propagate_once_wrapped(core):
+    core("MULTI")
+    core("SET", "a", "1")
+    core("INCR", "a")
+    core("GET", "a")
+    assert core.take() == []          # nothing leaves before EXEC
+    core("EXEC")
+    assert core.take() == [(0, [b"MULTI"]), (0, [b"SET", b"a", b"1"]), (0, [b"INCR", b"a"]), (0, [b"EXEC"])]
+
+
+def test_transaction_with_one_write_is_not_wrapped(core):
+    core("MULTI")
+    core("SET", "a", "1")
+    core("GET", "a")
+    core("EXEC")
+    assert core.take() == [(0, [b"SET", b"a", b"1"])]

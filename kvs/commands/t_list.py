@@ -1,0 +1,1 @@
+"""List commands (Redis's t_list.c)."""

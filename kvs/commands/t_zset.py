@@ -1,0 +1,1 @@
+"""Sorted set commands (Redis's t_zset.c)."""
