@@ -3,7 +3,7 @@ fields every command touches live in the compiled ClientCore."""
 import time
 
 from kvs._core.engine import (CLOSE_AFTER_REPLY, CLOSE_ASAP, MONITOR, REPLY_OFF, REPLY_SKIP,  # noqa: F401
-                              REPLY_SKIP_NEXT, UNIX_SOCKET, ClientCore)
+                              REPLY_SKIP_NEXT, UNIX_SOCKET, PUBSUB, ClientCore)
 from kvs._core.resp import ReplyWriter, RequestParser
 
 # Client kinds
@@ -14,7 +14,7 @@ FAKE = 2         # AOF loading and tests: no connection at all
 
 class Client(ClientCore):
     __slots__ = ("name", "addr", "laddr", "fd", "ctime", "last_interaction", "lib_name", "lib_ver",
-                 "watching", "multi_dirty", "__weakref__")
+                 "watching", "multi_dirty", "channels", "patterns", "__weakref__")
 
     def __init__(self, server, kind=NORMAL, conn=None, addr="", laddr="", fd=-1):
         self.server = server
@@ -35,6 +35,14 @@ class Client(ClientCore):
         self.lib_ver = b""
         self.watching = None       # set of (dbid, key) this client WATCHes
         self.multi_dirty = False   # a watched key changed: EXEC must fail
+        self.channels = None       # {channel: None} subscribed to, in order
+        self.patterns = None
+
+    def output_class(self) -> str:
+        """Which client-output-buffer-limit applies (Redis's getClientType)."""
+        if self.flags & PUBSUB:
+            return "pubsub"
+        return "normal"
 
     @property
     def resp(self) -> int:
@@ -52,4 +60,4 @@ class Client(ClientCore):
         """Drop the connection at once (CLIENT KILL, limits); pending replies are discarded as Redis does."""
         self.flags |= CLOSE_ASAP
         if self.conn is not None:
-            self.conn.close()
+            self.conn.abort()

@@ -87,13 +87,15 @@ class Connection(asyncio.BufferedProtocol):
                 c.flags |= CLOSE_AFTER_REPLY
                 log.verbose(f"Protocol error ({e}) from client: id={c.id} addr={c.addr}")
             self.flush()
+        if server.clients_pending_write:
+            server.handle_pending_writes()
 
     def flush(self):
         c = self.client
         if self.closed:
             return
         if c.flags & CLOSE_ASAP:
-            self.close()
+            self.abort()
             return
         w = c.w
         if len(w):
@@ -101,7 +103,7 @@ class Connection(asyncio.BufferedProtocol):
             stats = self.server.stats
             stats.net_output_bytes += len(data)
             stats.writes_processed += 1
-            limit = self.server.obuf_limits.get("normal")
+            limit = self.server.obuf_limits.get(c.output_class())
             if limit is not None and (limit[0] or limit[1]):
                 # Like Redis, count the replies as they are queued, before the socket takes any of them.
                 if self.over_output_limit(limit, len(data) + self.transport.get_write_buffer_size()):
@@ -126,7 +128,7 @@ class Connection(asyncio.BufferedProtocol):
             self.server.stats.client_outbuf_limit_disconnections += 1
             log.warning(f"Client id={self.client.id} addr={self.client.addr} scheduled to be closed ASAP for "
                         f"overcoming of output buffer limits.")
-            self.close()
+            self.abort()
         return bool(over)
 
     def pause_writing(self):
@@ -151,9 +153,16 @@ class Connection(asyncio.BufferedProtocol):
             self.server.client_closed(self.client)
 
     def close(self):
+        """Close after sending what is already written (QUIT, protocol errors)."""
         if not self.closed:
             self.closed = True
             self.transport.close()
+
+    def abort(self):
+        """Drop the connection now, discarding unsent output (CLIENT KILL, buffer limits, timeouts)."""
+        if not self.closed:
+            self.closed = True
+            self.transport.abort()
 
 
 PROTECTED_MODE_ERROR = (

@@ -10,6 +10,7 @@ from kvs.client import MONITOR, NORMAL, Client
 from kvs.commands import table
 from kvs.db import Database, expire_step, now_ms
 from kvs.commands.multi import unwatch_all
+from kvs.commands.pubsub import unsubscribe_all
 from kvs.log import log
 
 
@@ -62,6 +63,9 @@ class Server(Core):
         self.hz = config["hz"]
         self.blocked_clients = 0
         self.paused_until = 0
+        self.pubsub_channels = {}          # channel -> {client: None}
+        self.pubsub_patterns = {}          # pattern -> {client: None}
+        self.clients_pending_write = {}    # clients given output by someone else's command (Pub/Sub, MONITOR)
         self.default_bind = True
         self.obuf_limits = {}
 
@@ -81,6 +85,9 @@ class Server(Core):
         self.clients.pop(c.id, None)
         if c.watching:
             unwatch_all(c)
+        if c.channels or c.patterns:
+            unsubscribe_all(c, notify=False)
+        self.clients_pending_write.pop(c, None)
         if c.flags & MONITOR:
             try:
                 self.monitors.remove(c)
@@ -161,14 +168,25 @@ class Server(Core):
     def feed_monitors(self, c: Client, argv: list) -> None:
         now = time.time()
         origin = c.addr or "AOF"
-        parts = [f"+{now:.6f} [{c.db.id} {origin}]".encode()]
+        parts = [f"{now:.6f} [{c.db.id} {origin}]".encode()]
         for a in argv:
             parts.append(b'"' + _monitor_escape(a) + b'"')
         line = b" ".join(parts)
-        for m in list(self.monitors):
+        for m in self.monitors:
             m.w.simple(line)
-            if m.conn is not None:
-                m.conn.flush()
+            self.pending_write(m)
+
+    def pending_write(self, c) -> None:
+        """`c` got output outside its own command: flush it once the current read is done."""
+        if c.conn is not None:
+            self.clients_pending_write[c] = None
+
+    def handle_pending_writes(self) -> None:
+        pending = self.clients_pending_write
+        while pending:
+            c = next(iter(pending))
+            del pending[c]
+            c.conn.flush()
 
     # -- statistics ------------------------------------------------------------------------------------------
     def reset_stats(self) -> None:
@@ -219,6 +237,8 @@ class Server(Core):
     def cron(self) -> None:
         """Runs `hz` times per second (Redis's serverCron): active expiry, client timeouts, shutdown requests."""
         self.cron_loops += 1
+        if self.clients_pending_write:
+            self.handle_pending_writes()
         if self.shutdown_asap:
             self.shutdown_asap = False
             if self.prepare_shutdown(signal=True):

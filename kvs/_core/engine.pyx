@@ -14,13 +14,19 @@ REPLY_OFF = 1 << 3
 REPLY_SKIP_NEXT = 1 << 4
 REPLY_SKIP = 1 << 5
 UNIX_SOCKET = 1 << 6
+PUBSUB = 1 << 7        # subscribed to a channel or pattern
 
 cdef enum:
     F_CLOSE = (1 << 0) | (1 << 1)
     F_REPLY_OFF = 1 << 3
     F_REPLY_SKIP_NEXT = 1 << 4
     F_REPLY_SKIP = 1 << 5
+    F_PUBSUB = 1 << 7
     RAW_NAMES_MAX = 4096      # bound on cached spellings of command names (a client could send many)
+
+# What a RESP2 client may run while subscribed (its connection is a message stream then).
+cdef frozenset PUBSUB_CONTEXT = frozenset(("subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ssubscribe",
+                                           "sunsubscribe", "ping", "quit", "reset"))
 
 cdef list MULTI_ARGV = [b"MULTI"]
 cdef list EXEC_ARGV = [b"EXEC"]
@@ -188,6 +194,11 @@ cdef class Core:
         if not c.authenticated and not cmd.no_auth:
             cmd.rejected_calls += 1
             self.reject(c, "NOAUTH Authentication required.")
+            return
+        if c.flags & F_PUBSUB and c.w.resp == 2 and cmd.fullname not in PUBSUB_CONTEXT:
+            cmd.rejected_calls += 1
+            self.reject(c, f"ERR Can't execute '{cmd.fullname}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / "
+                           f"PING / QUIT / RESET are allowed in this context")
             return
         if c.multi_state is not None and cmd.handler is not None and not c.multi_state.runs_now(cmd):
             c.multi_state.queue(c, cmd, argv)

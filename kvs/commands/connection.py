@@ -5,9 +5,11 @@ import time
 import kvs
 from kvs import errors
 from kvs._core.numbers import parse_int
-from kvs.client import (CLOSE_AFTER_REPLY, MASTER, MONITOR, REPLY_OFF, REPLY_SKIP, REPLY_SKIP_NEXT,
+from kvs.client import (PUBSUB, CLOSE_AFTER_REPLY, MASTER, MONITOR, REPLY_OFF, REPLY_SKIP, REPLY_SKIP_NEXT,
                         UNIX_SOCKET)
 from kvs.commands.keys import reply_help
+from kvs.commands.multi import discard_transaction
+from kvs.commands.pubsub import unsubscribe_all
 from kvs.commands.table import command, container
 from kvs.errors import CommandError
 
@@ -19,7 +21,12 @@ G = "connection"
 def ping_command(c, argv):
     if len(argv) > 2:
         raise errors.wrong_arity("ping")
-    if len(argv) == 1:
+    if c.flags & PUBSUB and c.w.resp == 2:
+        # A RESP2 subscriber's connection carries message arrays, so PING answers in that shape.
+        c.w.array(2)
+        c.w.bulk(b"pong")
+        c.w.bulk(argv[1] if len(argv) == 2 else b"")
+    elif len(argv) == 1:
         c.w.simple("PONG")
     else:
         c.w.bulk(argv[1])
@@ -142,7 +149,8 @@ def reset_command(c, argv):
     c.db = c.server.dbs[0]
     c.w.resp = 2
     c.name = b""
-    c.multi_state = None
+    discard_transaction(c)
+    unsubscribe_all(c, notify=False)
     c.flags &= ~(REPLY_OFF | REPLY_SKIP | REPLY_SKIP_NEXT)
     if c.flags & MONITOR:
         c.flags &= ~MONITOR
@@ -236,13 +244,15 @@ def client_list_command(c, argv):
         t = _client_type_arg(argv[3])
         clients = [x for x in clients if client_type(x) == t]
     elif len(argv) > 3 and argv[2].lower() == b"id":
-        wanted = set()
+        # One line per id argument, in argument order (repeats included), as Redis prints them.
+        ids = []
         for a in argv[3:]:
             n = parse_int(a)
             if n is None:  # any integer is accepted; ids below 1 just match nobody
                 raise CommandError("ERR Invalid client ID")
-            wanted.add(n)
-        clients = [x for x in clients if x.id in wanted]
+            ids.append(n)
+        by_id = c.server.clients
+        clients = [by_id[n] for n in ids if n in by_id]
     elif len(argv) != 2:
         raise CommandError(errors.SYNTAX)
     now = time.monotonic()

@@ -140,6 +140,8 @@ def scan_command(c, argv):
     if cursor >= 1 << 62:
         cursor = 0  # a cursor we never handed out: start over rather than fail
     next_cursor, batch = dict_scan(db.keys, cursor, count)
+    if next_cursor and not dict_scan(db.keys, next_cursor, 1)[1]:
+        next_cursor = 0  # nothing left: say so now rather than after one more empty round trip
     out = []
     now = now_ms()
     expires = db.expires
@@ -297,7 +299,8 @@ def _expire_flags(argv) -> int:
         elif o == b"lt":
             flags |= LT
         else:
-            raise CommandError(b"ERR Unsupported option " + opt)
+            # Redis formats the option as a C string: it ends at the first NUL.
+            raise CommandError(b"ERR Unsupported option " + opt.split(b"\0", 1)[0])
     if flags & NX and flags & (XX | GT | LT):
         raise CommandError("ERR NX and XX, GT or LT options at the same time are not compatible")
     if flags & GT and flags & LT:
