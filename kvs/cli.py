@@ -92,6 +92,7 @@ def run(config) -> int:
                     "file use kvs-server /path/to/kvs.conf")
     server = Server(config)
     loop = uvloop.new_event_loop()
+    server.loop = loop
     asyncio.set_event_loop(loop)
     try:
         loop.run_until_complete(start_listeners(server, loop))

@@ -3,20 +3,15 @@ import asyncio
 import socket
 from time import monotonic
 
-from kvs._core.resp import ProtocolError
+from kvs._core.conn import ConnectionCore
 from kvs.client import CLOSE_AFTER_REPLY, CLOSE_ASAP, UNIX_SOCKET
 from kvs.log import log
 
 
-# Replies produced by one read leave in one write, up to about this size (Redis's 16 KiB reply chunk, x4).
-REPLY_CHUNK = 64 * 1024
-
-
-class Connection(asyncio.BufferedProtocol):
+class Connection(ConnectionCore, asyncio.BufferedProtocol):
     """One client socket. The transport reads straight into the client's parser buffer (get_buffer), every
-    complete command is executed, and everything they produced leaves in a single transport.write()."""
-
-    __slots__ = ("server", "transport", "client", "paused", "closed", "obuf_soft_since")
+    complete command is executed, and everything they produced leaves in a single transport.write(); the per-read
+    path (get_buffer, buffer_updated, run_commands, flush) is compiled in ConnectionCore."""
 
     def __init__(self, server):
         self.server = server
@@ -60,61 +55,20 @@ class Connection(asyncio.BufferedProtocol):
             return
         log.verbose(f"Accepted {addr}")
 
-    def get_buffer(self, sizehint):
-        return self.client.parser.get_buffer(sizehint)
-
-    def buffer_updated(self, nbytes):
+    def protocol_error(self, e):
         c = self.client
-        self.server.stats.net_input_bytes += nbytes
-        self.server.stats.reads_processed += 1
-        c.last_interaction = monotonic()
-        c.parser.buffer_updated(nbytes)
-        self.run_commands()
+        self.server.reply_error(c, "ERR " + str(e))
+        c.flags |= CLOSE_AFTER_REPLY
+        log.verbose(f"Protocol error ({e}) from client: id={c.id} addr={c.addr}")
 
-    def run_commands(self):
-        """Execute what the parser holds. Replies leave in chunks of about REPLY_CHUNK bytes; once the transport
-        holds more than its high-water mark, execution stops until the client has read (resume_writing), so a
-        pipeline of big replies never piles up in memory."""
-        c = self.client
-        server = self.server
-        more = 1
-        while more and not self.paused and not self.closed:
-            try:
-                more = server.process_input(c, REPLY_CHUNK)
-            except ProtocolError as e:
-                more = 0
-                server.reply_error(c, "ERR " + str(e))
-                c.flags |= CLOSE_AFTER_REPLY
-                log.verbose(f"Protocol error ({e}) from client: id={c.id} addr={c.addr}")
-            self.flush()
-        if server.clients_pending_write:
-            server.handle_pending_writes()
-
-    def flush(self):
-        c = self.client
-        if self.closed:
-            return
-        if c.flags & CLOSE_ASAP:
-            self.abort()
-            return
-        w = c.w
-        if len(w):
-            data = w.take()
-            stats = self.server.stats
-            stats.net_output_bytes += len(data)
-            stats.writes_processed += 1
-            limit = self.server.obuf_limits.get(c.output_class())
-            if limit is not None and (limit[0] or limit[1]):
-                # Like Redis, count the replies as they are queued, before the socket takes any of them.
-                if self.over_output_limit(limit, len(data) + self.transport.get_write_buffer_size()):
-                    return
-            self.transport.write(data)
-        if c.flags & CLOSE_AFTER_REPLY:
-            self.close()
-
-    def over_output_limit(self, limit, size) -> bool:
-        """client-output-buffer-limit: past the hard limit, or past the soft one for longer than its seconds,
-        the client is disconnected. Returns True when it was."""
+    def over_output_limit(self, pending: int) -> bool:
+        """client-output-buffer-limit of the client's class: past the hard limit, or past the soft one for longer
+        than its seconds, the client is disconnected. Like Redis, replies count as they are queued, before the
+        socket takes any of them. Returns True when the client was dropped."""
+        limit = self.server.obuf_limits.get(self.client.output_class())
+        if limit is None:
+            return False
+        size = pending + self.transport.get_write_buffer_size()
         hard, soft, seconds = limit
         over = hard and size > hard
         if not over and soft and size > soft:

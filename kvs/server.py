@@ -4,7 +4,7 @@ import os
 import time
 from time import perf_counter_ns
 
-from kvs import errors
+from kvs import blocking, errors
 from kvs._core.engine import Core
 from kvs.client import MONITOR, NORMAL, Client
 from kvs.commands import table
@@ -21,8 +21,6 @@ class Stats:
         self.reset()
 
     def reset(self):
-        self.reads_processed = 0
-        self.writes_processed = 0
         self.connections_received = 0
         self.expired_stale_perc = 0.0
         self.expired_time_cap_reached_count = 0
@@ -62,10 +60,11 @@ class Server(Core):
         self.cron_loops = 0
         self.hz = config["hz"]
         self.blocked_clients = 0
+        blocking.register_client_unblock()
         self.paused_until = 0
         self.pubsub_channels = {}          # channel -> {client: None}
         self.pubsub_patterns = {}          # pattern -> {client: None}
-        self.clients_pending_write = {}    # clients given output by someone else's command (Pub/Sub, MONITOR)
+        self.loop = None                   # the event loop, when there is one (timers for blocked clients)
         self.default_bind = True
         self.obuf_limits = {}
 
@@ -87,6 +86,8 @@ class Server(Core):
             unwatch_all(c)
         if c.channels or c.patterns:
             unsubscribe_all(c, notify=False)
+        if c.blocked is not None:
+            blocking.unblock(c)
         self.clients_pending_write.pop(c, None)
         if c.flags & MONITOR:
             try:
@@ -182,16 +183,31 @@ class Server(Core):
             self.clients_pending_write[c] = None
 
     def handle_pending_writes(self) -> None:
+        pending_input = self.clients_pending_input
+        while pending_input:
+            c = next(iter(pending_input))
+            del pending_input[c]
+            self.clients_pending_write.pop(c, None)
+            if c.conn is not None and c.blocked is None:
+                c.conn.run_commands()
         pending = self.clients_pending_write
         while pending:
             c = next(iter(pending))
             del pending[c]
             c.conn.flush()
 
+    # -- blocked clients ---------------------------------------------------------------------------------------
+    def signal_command_keys(self, c, cmd, argv) -> None:
+        blocking.signal_command_keys(self, c, cmd, argv)
+
+    def serve_ready_keys(self) -> None:
+        blocking.serve_ready_keys(self)
+
     # -- statistics ------------------------------------------------------------------------------------------
     def reset_stats(self) -> None:
         self.stats.reset()
         self.commands_processed = self.keyspace_hits = self.keyspace_misses = self.expired_keys = 0
+        self.net_input_bytes = self.net_output_bytes = self.reads_processed = self.writes_processed = 0
         for cmd in table.all_commands():
             cmd.reset_stats()
             for sub in (cmd.subcommands or {}).values():
@@ -226,12 +242,23 @@ class Server(Core):
         def on_obuf(_cfg, old, new):
             self.apply_obuf_limits()
 
+        def on_log(_cfg, old, new):
+            log.configure(cfg["loglevel"], cfg["logfile"])
+
+        def on_max_bulk(_cfg, old, new):
+            for c in self.clients.values():
+                c.parser.max_bulk_len = new
+
         cfg.on_apply("hz", on_hz)
         cfg.on_apply("requirepass", on_requirepass)
         cfg.on_apply("client-output-buffer-limit", on_obuf)
+        cfg.on_apply("loglevel", on_log)
+        cfg.on_apply("logfile", on_log)
+        cfg.on_apply("proto-max-bulk-len", on_max_bulk)
 
     def apply_obuf_limits(self) -> None:
         self.obuf_limits = dict(self.config["client-output-buffer-limit"])
+        self.obuf_limits_active = any(hard or soft for hard, soft, _ in self.obuf_limits.values())
 
     # -- cron ------------------------------------------------------------------------------------------------
     def cron(self) -> None:
@@ -244,6 +271,8 @@ class Server(Core):
             if self.prepare_shutdown(signal=True):
                 return
         self.active_expire_cycle()
+        if self.blocking_keys:
+            blocking.check_timeouts(self)
         if self.cron_loops % max(self.hz // 10, 1) == 0:
             self.sample_ops()
         if self.cron_loops % self.hz == 0:

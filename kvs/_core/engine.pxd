@@ -46,6 +46,8 @@ cdef class ClientCore:
     cdef public object argv
     cdef public object conn
     cdef public object server
+    cdef public object blocked          # kvs.blocking.BlockState while blocked
+    cdef public double last_interaction # time.monotonic() of the last read, for `timeout`
 
 
 cdef class Core:
@@ -56,8 +58,17 @@ cdef class Core:
     cdef public long long keyspace_hits
     cdef public long long keyspace_misses
     cdef public long long expired_keys
+    cdef public long long net_input_bytes
+    cdef public long long net_output_bytes
+    cdef public long long reads_processed
+    cdef public long long writes_processed
+    cdef public bint obuf_limits_active   # some client-output-buffer-limit is set: check after each write
+    cdef public dict clients_pending_write   # clients given output by someone else's command (Pub/Sub ...)
+    cdef public dict clients_pending_input   # unblocked clients whose buffered commands must now run
     cdef public int call_depth          # > 0 while a command (or EXEC's commands) runs
     cdef public dict watched_keys       # (dbid, key) -> set of clients WATCHing it
+    cdef public dict blocking_keys      # (dbid, key) -> [clients blocked on it, oldest first]
+    cdef public dict ready_keys         # (dbid, key) -> None: keys written while clients wait on them
     cdef public list pending_propagation
     cdef public list propagation_subscribers
     cdef public list monitors

@@ -18,6 +18,7 @@ PUBSUB = 1 << 7        # subscribed to a channel or pattern
 
 cdef enum:
     F_CLOSE = (1 << 0) | (1 << 1)
+    F_STOP_INPUT = (1 << 0) | (1 << 1) | (1 << 8)   # closing, or blocked (kvs.blocking.BLOCKED)
     F_REPLY_OFF = 1 << 3
     F_REPLY_SKIP_NEXT = 1 << 4
     F_REPLY_SKIP = 1 << 5
@@ -164,6 +165,10 @@ cdef class Core:
         self.raw_names = {}
         self.pending_propagation = None
         self.watched_keys = {}
+        self.clients_pending_write = {}
+        self.clients_pending_input = {}
+        self.blocking_keys = {}
+        self.ready_keys = {}
         self.propagation_subscribers = []
         self.monitors = []
 
@@ -235,13 +240,18 @@ cdef class Core:
         if self.dirty != dirty:
             if self.watched_keys:
                 self.touch_command_keys(c, cmd, argv)
+            if self.blocking_keys:
+                self.signal_command_keys(c, cmd, argv)
             if cmd.is_write and not c.prevent_prop and self.propagation_subscribers:
                 self.propagate(c.db.id, c.prop_argv if c.prop_argv is not None else argv)
         c.prop_argv = None
         c.prevent_prop = False
         self.call_depth -= 1
-        if self.pending_propagation is not None and self.call_depth == 0:
-            self.flush_propagation()
+        if self.call_depth == 0:
+            if self.pending_propagation is not None:
+                self.flush_propagation()
+            if self.ready_keys:
+                self.serve_ready_keys()
         if self.monitors and not cmd.no_monitor:
             self.feed_monitors(c, argv)
         if saved is not None:
@@ -264,7 +274,7 @@ cdef class Core:
         cdef RequestParser parser = c.parser
         cdef ReplyWriter w
         cdef object argv
-        while not c.flags & F_CLOSE:
+        while not c.flags & F_STOP_INPUT:
             argv = parser.next()
             if argv is None:
                 return 0

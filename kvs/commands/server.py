@@ -149,18 +149,32 @@ def command_command(c, argv):
         reply_command_info(c.w, cmd)
 
 
+# The order in which Redis lists command flags and ACL categories (its internal bit order), whatever order a
+# command was registered with; names Redis does not know go last.
+FLAG_ORDER = {f: i for i, f in enumerate(
+    "write readonly denyoom module admin pubsub noscript blocking loading stale skip_monitor skip_slowlog asking "
+    "fast no_auth may_replicate no_mandatory_keys no_async_loading no_multi movablekeys allow_busy".split())}
+ACL_ORDER = {c: i for i, c in enumerate(
+    "@keyspace @read @write @set @sortedset @list @hash @string @bitmap @hyperloglog @geo @stream @pubsub @admin "
+    "@fast @slow @blocking @dangerous @connection @transaction @scripting".split())}
+
+
+def _in_order(names, order):
+    return sorted(names, key=lambda n: order.get(n, len(order)))
+
+
 def reply_command_info(w, cmd):
     w.array(10)
     w.bulk(cmd.fullname)
     w.integer(cmd.arity)
     w.set(len(cmd.flags))
-    for f in cmd.flags:
+    for f in _in_order(cmd.flags, FLAG_ORDER):
         w.simple(f)
     w.integer(cmd.first_key)
     w.integer(cmd.last_key)
     w.integer(cmd.key_step)
     w.set(len(cmd.acl))
-    for a in cmd.acl:
+    for a in _in_order(cmd.acl, ACL_ORDER):
         w.simple(a)
     w.set(len(cmd.tips))
     for t in cmd.tips:

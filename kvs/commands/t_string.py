@@ -407,3 +407,182 @@ def incrbyfloat_command(c, argv):
     c.w.bulk(new)
     # Replay must not redo the float arithmetic: propagate the result.
     c.rewrite_argv([b"SET", key, new, b"KEEPTTL"])
+
+
+# -- LCS -------------------------------------------------------------------------------------------------------
+# The LCS table is computed one row at a time as a bit vector (Hyyrö's bit-parallel LCS): in row r, bit c-1 is 0
+# exactly when LCS(r, c) = LCS(r, c-1) + 1. Python's big ints make each row a handful of word-parallel operations,
+# where the plain dynamic program would cost one interpreted step per cell.
+
+def _match_masks(cols: bytes) -> dict:
+    """For each byte value in cols, the int whose bit c is set where cols[c] is that byte."""
+    masks = {}
+    rev = cols[::-1]
+    for ch in set(cols):
+        # int(..., 2) parses a power-of-two base in linear time.
+        table = bytes(0x31 if x == ch else 0x30 for x in range(256))
+        masks[ch] = int(rev.translate(table), 2)
+    return masks
+
+
+def _lcs_rows(rows: bytes, cols: bytes) -> list:
+    m = len(cols)
+    full = (1 << m) - 1
+    masks = _match_masks(cols)
+    v = full
+    out = [v]
+    for ch in rows:
+        u = v & masks.get(ch, 0)
+        v = ((v + u) | (v - u)) & full
+        out.append(v)
+    return out
+
+
+class _LcsTable:
+    """LCS(i, j) of a[:i] and b[:j], stored as bit rows over the longer string (so there are few rows), with
+    the constant-time neighbour lookups a walk back from the end needs."""
+
+    def __init__(self, a: bytes, b: bytes):
+        self.swap = len(a) > len(b)
+        rows, cols = (b, a) if self.swap else (a, b)
+        self.width = len(cols)
+        self.rows = _lcs_rows(rows, cols)
+        self.length = self.width - self.rows[-1].bit_count()
+        self._bytes = {}
+
+    def row_value(self, r: int, c: int) -> int:
+        """Table value at row r, column c (row/column in the stored orientation)."""
+        return c - (self.rows[r] & ((1 << c) - 1)).bit_count()
+
+    def step(self, r: int, c: int) -> int:
+        """value(r, c) - value(r, c-1): 1 when bit c-1 of row r is 0."""
+        b = self._bytes.get(r)
+        if b is None:
+            if len(self._bytes) > 2:
+                self._bytes.clear()  # the walk only ever looks at two adjacent rows
+            b = self._bytes[r] = self.rows[r].to_bytes((self.width + 7) // 8 or 1, "little")
+        return 0 if b[(c - 1) >> 3] >> ((c - 1) & 7) & 1 else 1
+
+
+def _lcs_walk(a: bytes, b: bytes, t: _LcsTable, want_string: bool, minmatchlen: int):
+    """Redis's walk back from LCS(len(a), len(b)): returns (lcs bytes, matched ranges in emission order).
+
+    At a mismatch it steps back in a when LCS(i-1, j) > LCS(i, j-1), otherwise in b; ranges are emitted when a
+    run of matches is broken or reaches the start of either string."""
+    alen, blen = len(a), len(b)
+    i, j = alen, blen
+    out = bytearray()
+    ranges = []
+    a_start = alen  # alen: no range open
+    a_end = b_start = b_end = 0
+    swap = t.swap
+    # (r, c) is (i, j) in the table's orientation; `up` is value(r-1, c), kept current as c moves.
+    r, c = (j, i) if swap else (i, j)
+    up = t.row_value(r - 1, c) if r > 0 else 0
+    cur = t.length
+    while i > 0 and j > 0:
+        emit = False
+        if a[i - 1] == b[j - 1]:
+            out.append(a[i - 1])
+            if a_start == alen:
+                a_start = a_end = i - 1
+                b_start = b_end = j - 1
+            elif a_start == i and b_start == j:
+                a_start -= 1
+                b_start -= 1
+            else:
+                emit = True
+            if a_start == 0 or b_start == 0:
+                emit = True
+            i -= 1
+            j -= 1
+            r -= 1
+            c -= 1
+            cur -= 1
+            up = t.row_value(r - 1, c) if r > 0 else 0
+        else:
+            left = cur - t.step(r, c)
+            # In a's terms: LCS(i-1, j) and LCS(i, j-1).
+            lcs1, lcs2 = (left, up) if swap else (up, left)
+            if lcs1 > lcs2:
+                i -= 1
+            else:
+                j -= 1
+            if (lcs1 > lcs2) == swap:
+                # A step along the stored columns.
+                up -= t.step(r - 1, c) if r > 0 else 0
+                c -= 1
+                cur = left
+            else:
+                r -= 1
+                cur = up
+                up = t.row_value(r - 1, c) if r > 0 else 0
+            if a_start != alen:
+                emit = True
+        if emit:
+            match_len = a_end - a_start + 1
+            if minmatchlen == 0 or match_len >= minmatchlen:
+                ranges.append((a_start, a_end, b_start, b_end, match_len))
+            a_start = alen
+    out.reverse()
+    return bytes(out), ranges
+
+
+@command("lcs", -3, "readonly", (1, 2, 1), G, "Longest common subsequence of two strings", since="7.0.0")
+def lcs_command(c, argv):
+    db = c.db
+    va = db.lookup_read(argv[1])
+    vb = db.lookup_read(argv[2])
+    if (va is not None and not _is_string(va)) or (vb is not None and not _is_string(vb)):
+        raise CommandError("ERR The specified keys must contain string values")
+    a = b"" if va is None else bytes(va)
+    b = b"" if vb is None else bytes(vb)
+    getlen = getidx = withmatchlen = False
+    minmatchlen = 0
+    i = 3
+    n = len(argv)
+    while i < n:
+        opt = argv[i].lower()
+        if opt == b"idx":
+            getidx = True
+        elif opt == b"len":
+            getlen = True
+        elif opt == b"withmatchlen":
+            withmatchlen = True
+        elif opt == b"minmatchlen" and i + 1 < n:
+            minmatchlen = max(int_arg(argv[i + 1]), 0)
+            i += 1
+        else:
+            raise CommandError(errors.SYNTAX)
+        i += 1
+    if getlen and getidx:
+        raise CommandError("ERR If you want both the length and indexes, please just use IDX.")
+    if len(a) >= 0xFFFFFFFE or len(b) >= 0xFFFFFFFE:
+        raise CommandError("ERR String too long for LCS")
+    # Redis refuses when its (len(a)+1) x (len(b)+1) table of 4-byte cells would exceed proto-max-bulk-len.
+    if (len(a) + 1) * (len(b) + 1) * 4 > c.server.config["proto-max-bulk-len"]:
+        raise CommandError("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len")
+    t = _LcsTable(a, b)
+    w = c.w
+    if getlen and not getidx:
+        w.integer(t.length)
+        return
+    result, ranges = _lcs_walk(a, b, t, True, minmatchlen)
+    if not getidx:
+        w.bulk(result)
+        return
+    w.map(2)
+    w.bulk(b"matches")
+    w.array(len(ranges))
+    for a_start, a_end, b_start, b_end, match_len in ranges:
+        w.array(3 if withmatchlen else 2)
+        w.array(2)
+        w.integer(a_start)
+        w.integer(a_end)
+        w.array(2)
+        w.integer(b_start)
+        w.integer(b_end)
+        if withmatchlen:
+            w.integer(match_len)
+    w.bulk(b"len")
+    w.integer(t.length)
