@@ -123,11 +123,10 @@ def check_timeouts(server) -> None:
 def signal_command_keys(server, c, cmd, argv) -> None:
     """Called by the core after a command changed data while clients are blocked: its keys may be ready."""
     dbid = c.db.id
-    for i in cmd.key_positions(len(argv)):
-        if i < len(argv):
-            k = (dbid, argv[i])
-            if k in server.blocking_keys:
-                server.ready_keys[k] = None
+    for i in cmd.key_indexes(argv):
+        k = (dbid, argv[i])
+        if k in server.blocking_keys:
+            server.ready_keys[k] = None
 
 
 def serve_ready_keys(server) -> None:

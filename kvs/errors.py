@@ -43,5 +43,10 @@ def unknown_command(argv: list) -> bytes:
     for a in argv[1:]:
         if len(args) >= 128:
             break
-        args += b"'" + a[: 128 - len(args)] + b"' "
-    return b"ERR unknown command '" + argv[0][:128] + b"', with args beginning with: " + args
+        args += b"'" + _c_string(a)[: 128 - len(args)] + b"' "
+    return b"ERR unknown command '" + _c_string(argv[0])[:128] + b"', with args beginning with: " + args
+
+
+def _c_string(b: bytes) -> bytes:
+    """Redis formats these with %s, so a NUL byte ends the text."""
+    return b.split(b"\0", 1)[0]

@@ -55,6 +55,12 @@ def server_section(s):
     ]
 
 
+def _clients_with_timeout(s) -> int:
+    """Blocked clients that have a deadline (Redis keeps those in its timeout table)."""
+    waiting = {c for cs in getattr(s, "blocking_keys", {}).values() for c in cs}
+    return sum(1 for c in waiting if getattr(getattr(c, "blocked", None), "deadline", 0))
+
+
 def clients_section(s):
     return [
         ("connected_clients", len(s.clients)),
@@ -64,7 +70,7 @@ def clients_section(s):
         ("client_recent_max_output_buffer", 0),
         ("blocked_clients", s.blocked_clients),
         ("tracking_clients", 0),
-        ("clients_in_timeout_table", 0),
+        ("clients_in_timeout_table", _clients_with_timeout(s)),
     ]
 
 
@@ -201,8 +207,8 @@ def stats_section(s):
         ("current_eviction_exceeded_time", 0),
         ("keyspace_hits", s.keyspace_hits),
         ("keyspace_misses", s.keyspace_misses),
-        ("pubsub_channels", 0),
-        ("pubsub_patterns", 0),
+        ("pubsub_channels", len(getattr(s, "pubsub_channels", ()))),
+        ("pubsub_patterns", len(getattr(s, "pubsub_patterns", ()))),
         ("pubsubshard_channels", 0),
         ("latest_fork_usec", getattr(s, "latest_fork_usec", 0)),
         ("total_forks", getattr(s, "total_forks", 0)),

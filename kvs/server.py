@@ -6,7 +6,8 @@ from time import perf_counter_ns
 
 from kvs import blocking, errors
 from kvs._core.engine import Core
-from kvs.client import MONITOR, NORMAL, Client
+from kvs._core.resp import ReplyWriter
+from kvs.client import MONITOR, NORMAL, REPLY_OFF, REPLY_SKIP, REPLY_SKIP_NEXT, Client
 from kvs.commands import table
 from kvs.db import Database, expire_step, now_ms
 from kvs.commands.multi import unwatch_all
@@ -104,7 +105,17 @@ class Server(Core):
         (EXEC answers EXECABORT), as in Redis."""
         if c.multi_state is not None:
             c.multi_state.aborted = True
-        self.reply_error(c, text)
+        flags = c.flags
+        if flags & (REPLY_OFF | REPLY_SKIP):
+            # Counted like any error reply, but CLIENT REPLY OFF/SKIP keeps it off the wire.
+            saved, c.w = c.w, ReplyWriter()
+            self.reply_error(c, text)
+            c.w = saved
+            c.flags &= ~REPLY_SKIP
+        else:
+            self.reply_error(c, text)
+        if c.flags & REPLY_SKIP_NEXT:
+            c.flags = (c.flags & ~REPLY_SKIP_NEXT) | REPLY_SKIP
 
     def reply_error(self, c: Client, text) -> None:
         stats = self.stats
@@ -147,9 +158,8 @@ class Server(Core):
         """Called by the core after a command changed data while some client WATCHes keys: the command's key
         arguments count as modified."""
         db = c.db
-        for i in cmd.key_positions(len(argv)):
-            if i < len(argv):
-                self.touch_watched(db, argv[i])
+        for i in cmd.key_indexes(argv):
+            self.touch_watched(db, argv[i])
 
     def touch_all_watched(self, db) -> None:
         """FLUSHDB/FLUSHALL: every watched key that exists in `db` is modified."""

@@ -12,6 +12,7 @@ cdef class Command:
     cdef public tuple flags, acl, tips, args
     cdef public dict subcommands
     cdef public object parent
+    cdef public object keys_fn          # argv -> key indexes, for commands whose keys move (LMPOP, ZUNION ...)
     cdef public bint is_write, no_auth, no_monitor
     cdef public long long calls, nsec, failed_calls, rejected_calls
 

@@ -65,11 +65,18 @@ cdef class Command:
     def arity_ok(self, Py_ssize_t argc):
         return argc == self.arity if self.arity > 0 else argc >= -self.arity
 
-    def key_positions(self, int argc):
+    def key_indexes(self, list argv):
+        """Indexes of the key arguments in `argv` (a full command line)."""
+        cdef Py_ssize_t argc = len(argv)
+        if self.keys_fn is not None:
+            try:
+                return [i for i in self.keys_fn(argv) if 0 < i < argc]
+            except (ValueError, IndexError):
+                return []
         if self.first_key == 0:
             return range(0)
         last = self.last_key if self.last_key >= 0 else argc + self.last_key
-        return range(self.first_key, last + 1, self.key_step)
+        return range(self.first_key, min(last, argc - 1) + 1, self.key_step)
 
     def __repr__(self):
         return f"<Command {self.fullname}>"
@@ -187,7 +194,7 @@ cdef class Core:
         if cmd.subcommands is not None and len(argv) >= 2:
             found = cmd.subcommands.get(argv[1].lower())
             if found is None:
-                self.reject(c, b"ERR unknown subcommand '" + argv[1][:128] + b"'. Try "
+                self.reject(c, b"ERR unknown subcommand '" + argv[1].split(b"\0", 1)[0][:128] + b"'. Try "
                             + cmd.name.upper().encode() + b" HELP.")
                 return
             cmd = <Command>found
@@ -206,6 +213,7 @@ cdef class Core:
                            f"PING / QUIT / RESET are allowed in this context")
             return
         if c.multi_state is not None and cmd.handler is not None and not c.multi_state.runs_now(cmd):
+            c.last_cmd = cmd
             c.multi_state.queue(c, cmd, argv)
             return
         self.call(c, cmd, argv)
@@ -257,7 +265,7 @@ cdef class Core:
         if saved is not None:
             scratch = c.w
             c.w = saved
-            if flags & F_REPLY_OFF and not c.flags & F_REPLY_OFF:
+            if not c.flags & (F_REPLY_OFF | F_REPLY_SKIP):
                 # CLIENT REPLY ON answers even though replies were off when it started.
                 saved.raw(scratch.take())
             if flags & F_REPLY_SKIP:

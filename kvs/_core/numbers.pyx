@@ -81,7 +81,8 @@ cdef int _parse_ld(bytes s, long double *out):
         return 0
     libc.errno.errno = 0
     v = strtold(p, &end)
-    if end - p != n or libc.errno.errno == ERANGE or isnanl(v):
+    # Out of range only counts when it overflowed or underflowed to zero: subnormals are fine (string2ld).
+    if end - p != n or (libc.errno.errno == ERANGE and (isinfl(v) or v == 0)) or isnanl(v):
         return 0
     out[0] = v
     return 1

@@ -1,12 +1,13 @@
 """Connection commands: PING, ECHO, QUIT, HELLO, AUTH, RESET and CLIENT (Redis's networking.c parts)."""
 import hmac
 import time
+import weakref
 
 import kvs
 from kvs import errors
 from kvs._core.numbers import parse_int
-from kvs.client import (PUBSUB, CLOSE_AFTER_REPLY, MASTER, MONITOR, REPLY_OFF, REPLY_SKIP, REPLY_SKIP_NEXT,
-                        UNIX_SOCKET)
+from kvs.client import (CLOSE_AFTER_REPLY, CLOSE_ASAP, MASTER, MONITOR, PUBSUB, REPLY_OFF, REPLY_SKIP,
+                        REPLY_SKIP_NEXT, UNIX_SOCKET)
 from kvs.commands.keys import reply_help
 from kvs.commands.multi import discard_transaction
 from kvs.commands.pubsub import unsubscribe_all
@@ -170,23 +171,43 @@ CLIENT_TYPES = {b"normal": "normal", b"slave": "replica", b"replica": "replica",
 
 
 def client_type(c) -> str:
+    # Redis's getClientType order: master link, replica, subscriber, everything else (monitors included).
     if c.kind == MASTER:
         return "master"
     if getattr(c, "is_replica_link", False):
         return "replica"
+    if c.flags & PUBSUB:
+        return "pubsub"
     return "normal"
 
 
+# Clients that ran CLIENT NO-EVICT ON (kvs never evicts clients; the setting only shows in CLIENT LIST).
+_NO_EVICT = weakref.WeakSet()
+
+
 def client_flags(c) -> str:
+    """The flags letters of CLIENT LIST, in Redis's order."""
     f = ""
-    if c.kind == MASTER:
-        f += "M"
     if c.flags & MONITOR:
         f += "O"
+    if c.kind == MASTER:
+        f += "M"
+    if c.flags & PUBSUB:
+        f += "P"
+    if c.multi_state is not None:
+        f += "x"
+    if getattr(c, "blocked", None) is not None:
+        f += "b"
+    if getattr(c, "multi_dirty", False):
+        f += "d"
     if c.flags & CLOSE_AFTER_REPLY:
         f += "c"
+    if c.flags & CLOSE_ASAP:
+        f += "A"
     if c.flags & UNIX_SOCKET:
         f += "U"
+    if c in _NO_EVICT:
+        f += "e"
     return f or "N"
 
 
@@ -198,7 +219,8 @@ def client_info_line(c, now: float) -> str:
     omem = c.conn.output_pending() if c.conn is not None and hasattr(c.conn, "output_pending") else 0
     return (f"id={c.id} addr={c.addr} laddr={c.laddr} fd={c.fd} name={c.name.decode('latin-1')} "
             f"age={int(now - c.ctime)} idle={int(now - c.last_interaction)} flags={client_flags(c)} "
-            f"db={c.db.id} sub=0 psub=0 ssub=0 multi={multi} qbuf={parser_pending} qbuf-free=0 argv-mem=0 "
+            f"db={c.db.id} sub={len(c.channels or ())} psub={len(c.patterns or ())} ssub=0 multi={multi} "
+            f"qbuf={parser_pending} qbuf-free=0 argv-mem=0 "
             f"multi-mem=0 rbs=16384 rbp=0 obl={obl} oll=0 omem={omem} tot-mem={parser_pending + obl + omem} "
             f"events=r cmd={cmd} user=default redir=-1 resp={c.w.resp}\n")
 
@@ -342,7 +364,12 @@ def client_reply_command(c, argv):
 @command("no-evict", 3, _ADMIN, parent="client", summary="Protect this connection from client eviction",
          since="7.0.0")
 def client_no_evict_command(c, argv):
-    if argv[2].lower() not in (b"on", b"off"):
+    mode = argv[2].lower()
+    if mode == b"on":
+        _NO_EVICT.add(c)
+    elif mode == b"off":
+        _NO_EVICT.discard(c)
+    else:
         raise CommandError(errors.SYNTAX)
     c.w.ok()
 

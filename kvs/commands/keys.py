@@ -124,7 +124,8 @@ def parse_scan_options(argv, start):
             if pattern == b"*":
                 pattern = None
         elif opt == b"type" and more >= 1 and start == 2:
-            typ = argv[i + 1].decode("utf-8", "replace").lower()
+            # Compared like Redis's strcasecmp: ASCII case folding, and the C string ends at a NUL.
+            typ = argv[i + 1].split(b"\0", 1)[0].lower().decode("latin-1")
         else:
             raise CommandError(errors.SYNTAX)
         i += 2
@@ -137,8 +138,6 @@ def scan_command(c, argv):
     cursor = parse_cursor(argv[1])
     pattern, count, typ = parse_scan_options(argv, 2)
     db = c.db
-    if cursor >= 1 << 62:
-        cursor = 0  # a cursor we never handed out: start over rather than fail
     next_cursor, batch = dict_scan(db.keys, cursor, count)
     if next_cursor and not dict_scan(db.keys, next_cursor, 1)[1]:
         next_cursor = 0  # nothing left: say so now rather than after one more empty round trip
@@ -432,10 +431,10 @@ def string_encoding(value) -> str:
     return "embstr" if n <= 44 else "raw"
 
 
-def object_encoding(value) -> str:
+def object_encoding(value, config=None) -> str:
     if type(value) is bytes or type(value) is bytearray:
         return string_encoding(value)
-    return value.encoding()
+    return value.encoding(config)
 
 
 def _object_target(c, argv):
@@ -446,11 +445,11 @@ def _object_target(c, argv):
 
 
 @command("encoding", 3, "readonly", (2, 2, 1), parent="object", summary="The internal encoding of a value",
-         tips="nondeterministic_output")
+         since="2.2.3", tips="nondeterministic_output")
 def object_encoding_command(c, argv):
     value = _object_target(c, argv)
     if value is not None:
-        c.w.bulk(object_encoding(value))
+        c.w.bulk(object_encoding(value, c.server.config))
 
 
 def _uses_lru_lfu(policy: str) -> bool:
@@ -458,7 +457,7 @@ def _uses_lru_lfu(policy: str) -> bool:
 
 
 @command("refcount", 3, "readonly", (2, 2, 1), parent="object", summary="The reference count of a value",
-         tips="nondeterministic_output")
+         since="2.2.3", tips="nondeterministic_output")
 def object_refcount_command(c, argv):
     value = _object_target(c, argv)
     if value is None:
@@ -473,7 +472,7 @@ def object_refcount_command(c, argv):
 
 
 @command("idletime", 3, "readonly", (2, 2, 1), parent="object", summary="Seconds since the value was last used",
-         tips="nondeterministic_output")
+         since="2.2.3", tips="nondeterministic_output")
 def object_idletime_command(c, argv):
     value = _object_target(c, argv)
     if value is None:
@@ -485,7 +484,7 @@ def object_idletime_command(c, argv):
 
 
 @command("freq", 3, "readonly", (2, 2, 1), parent="object", summary="The access frequency counter of a value",
-         tips="nondeterministic_output")
+         since="4.0.0", tips="nondeterministic_output")
 def object_freq_command(c, argv):
     value = _object_target(c, argv)
     if value is None:
@@ -512,7 +511,8 @@ OBJECT_HELP = [
 ]
 
 
-@command("help", 2, "loading stale", parent="object", summary="Help for OBJECT", acl="@keyspace @slow")
+@command("help", 2, "loading stale", parent="object", summary="Help for OBJECT", since="6.2.0",
+         acl="@keyspace @slow")
 def object_help_command(c, argv):
     reply_help(c, OBJECT_HELP)
 
@@ -531,7 +531,7 @@ def select_command(c, argv):
     c.w.ok()
 
 
-@command("swapdb", 3, "write fast", (0, 0, 0), G, "Swap two databases", since="4.0.0",
+@command("swapdb", 3, "write fast", (0, 0, 0), "server", "Swap two databases", since="4.0.0",
          acl="@keyspace @write @fast @dangerous")
 def swapdb_command(c, argv):
     dbs = c.server.dbs
@@ -561,7 +561,7 @@ def _flush_mode(argv):
         raise CommandError(errors.SYNTAX)
 
 
-@command("flushdb", -1, "write", (0, 0, 0), G, "Remove every key of the selected database",
+@command("flushdb", -1, "write", (0, 0, 0), "server", "Remove every key of the selected database",
          acl="@keyspace @write @slow @dangerous", tips="request_policy:all_shards response_policy:all_succeeded")
 def flushdb_command(c, argv):
     _flush_mode(argv)
@@ -575,7 +575,7 @@ def flushdb_command(c, argv):
     c.w.ok()
 
 
-@command("flushall", -1, "write", (0, 0, 0), G, "Remove every key of every database",
+@command("flushall", -1, "write", (0, 0, 0), "server", "Remove every key of every database",
          acl="@keyspace @write @slow @dangerous", tips="request_policy:all_shards response_policy:all_succeeded")
 def flushall_command(c, argv):
     _flush_mode(argv)
@@ -590,7 +590,7 @@ def flushall_command(c, argv):
     c.w.ok()
 
 
-@command("dbsize", 1, "readonly fast", (0, 0, 0), G, "Number of keys in the selected database",
+@command("dbsize", 1, "readonly fast", (0, 0, 0), "server", "Number of keys in the selected database",
          acl="@keyspace @read @fast", tips="request_policy:all_shards response_policy:agg_sum")
 def dbsize_command(c, argv):
     c.w.integer(len(c.db.keys))

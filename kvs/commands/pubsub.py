@@ -154,7 +154,7 @@ def publish(server, channel: bytes, message: bytes) -> int:
     return n
 
 
-@command("publish", 3, "pubsub loading stale fast may_replicate", group=G, summary="Post a message to a channel",
+@command("publish", 3, "pubsub loading stale fast", group=G, summary="Post a message to a channel",
          since="2.0.0", acl="@pubsub @fast", tips="")
 def publish_command(c, argv):
     c.w.integer(publish(c.server, argv[1], argv[2]))
@@ -163,7 +163,7 @@ def publish_command(c, argv):
 container("pubsub", G, "Inspect the Pub/Sub state", since="2.8.0")
 
 
-@command("channels", -2, "pubsub loading stale", parent="pubsub", summary="Active channels",
+@command("channels", -2, "pubsub loading stale", parent="pubsub", summary="Active channels", since="2.8.0",
          acl="@pubsub @slow")
 def pubsub_channels_command(c, argv):
     pattern = argv[2] if len(argv) > 2 else None
@@ -172,6 +172,7 @@ def pubsub_channels_command(c, argv):
 
 
 @command("numsub", -2, "pubsub loading stale", parent="pubsub", summary="Subscriber counts of channels",
+         since="2.8.0",
          acl="@pubsub @slow")
 def pubsub_numsub_command(c, argv):
     w = c.w
@@ -182,6 +183,7 @@ def pubsub_numsub_command(c, argv):
 
 
 @command("numpat", 2, "pubsub loading stale", parent="pubsub", summary="Number of subscribed patterns",
+         since="2.8.0",
          acl="@pubsub @slow")
 def pubsub_numpat_command(c, argv):
     c.w.integer(len(c.server.pubsub_patterns))
@@ -200,6 +202,6 @@ PUBSUB_HELP = [
 ]
 
 
-@command("help", 2, "loading stale", parent="pubsub", summary="Help for PUBSUB", acl="@slow")
+@command("help", 2, "loading stale", parent="pubsub", summary="Help for PUBSUB", since="6.2.0", acl="@slow")
 def pubsub_help_command(c, argv):
     reply_help(c, PUBSUB_HELP)

@@ -251,7 +251,8 @@ def command_info_command(c, argv):
 
 
 def reply_command_docs(w, cmd):
-    fields = [(b"summary", cmd.summary), (b"since", cmd.since), (b"group", cmd.group)]
+    # Redis spells group names with dashes in its replies ("sorted-set"), underscores in its tables.
+    fields = [(b"summary", cmd.summary), (b"since", cmd.since), (b"group", cmd.group.replace("_", "-"))]
     subs = list((cmd.subcommands or {}).values())
     w.map(len(fields) + (1 if subs else 0))
     for k, v in fields:
@@ -311,7 +312,7 @@ def command_getkeys_command(c, argv):
         raise CommandError("ERR Invalid command specified")
     if not cmd.arity_ok(len(argv) - 2):
         raise CommandError("ERR Invalid number of arguments specified for command")
-    keys = [argv[2 + i] for i in cmd.key_positions(len(argv) - 2)]
+    keys = [argv[2 + i] for i in cmd.key_indexes(argv[2:])]
     if not keys:
         raise CommandError("ERR The command has no key arguments")
     c.w.bulks(keys)

@@ -464,7 +464,7 @@ class _LcsTable:
         return 0 if b[(c - 1) >> 3] >> ((c - 1) & 7) & 1 else 1
 
 
-def _lcs_walk(a: bytes, b: bytes, t: _LcsTable, want_string: bool, minmatchlen: int):
+def _lcs_walk(a: bytes, b: bytes, t: _LcsTable, minmatchlen: int):
     """Redis's walk back from LCS(len(a), len(b)): returns (lcs bytes, matched ranges in emission order).
 
     At a mismatch it steps back in a when LCS(i-1, j) > LCS(i, j-1), otherwise in b; ranges are emitted when a
@@ -567,7 +567,7 @@ def lcs_command(c, argv):
     if getlen and not getidx:
         w.integer(t.length)
         return
-    result, ranges = _lcs_walk(a, b, t, True, minmatchlen)
+    result, ranges = _lcs_walk(a, b, t, minmatchlen)
     if not getidx:
         w.bulk(result)
         return

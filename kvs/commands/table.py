@@ -40,7 +40,19 @@ def _derive_acl(flags, group):
     return tuple(acl)
 
 
-def make_command(name, handler, arity, flags, keys, group, summary, since, acl, tips, parent, args) -> Command:
+def numkeys_at(pos: int, fixed=()):
+    """Key indexes of a command whose keys follow a count at argv[pos] (LMPOP 2 a b LEFT: pos 1), plus `fixed`
+    ones (a destination key)."""
+
+    def keys(argv):
+        n = int(argv[pos])
+        return list(fixed) + list(range(pos + 1, pos + 1 + max(n, 0)))
+
+    return keys
+
+
+def make_command(name, handler, arity, flags, keys, group, summary, since, acl, tips, parent, args,
+                 keys_fn=None) -> Command:
     cmd = Command()
     cmd.name = name
     cmd.fullname = f"{parent.name}|{name}" if parent else name
@@ -60,6 +72,7 @@ def make_command(name, handler, arity, flags, keys, group, summary, since, acl, 
     # Redis leaves admin commands (and those marked so) out of the MONITOR feed.
     cmd.no_monitor = ADMIN in cmd.flags
     cmd.args = tuple(args or ())
+    cmd.keys_fn = keys_fn
     cmd.reset_stats()
     return cmd
 
@@ -69,19 +82,20 @@ COMMANDS: dict = {}
 
 
 def command(name, arity, flags="", keys=(0, 0, 0), group="server", summary="", since="1.0.0", acl=None, tips="",
-            parent=None, args=None):
+            parent=None, args=None, keys_fn=None):
     """Register the decorated function as the handler of `name` (or of `parent name` for a subcommand)."""
 
     def register(handler):
         if parent is None:
-            cmd = make_command(name, handler, arity, flags, keys, group, summary, since, acl, tips, None, args)
+            cmd = make_command(name, handler, arity, flags, keys, group, summary, since, acl, tips, None, args,
+                               keys_fn)
             COMMANDS[name.encode()] = cmd
         else:
             container = COMMANDS[parent.encode()]
             if container.subcommands is None:
                 container.subcommands = {}
             cmd = make_command(name, handler, arity, flags, keys, container.group, summary, since, acl, tips,
-                               container, args)
+                               container, args, keys_fn)
             container.subcommands[name.encode()] = cmd
         return handler
 
@@ -100,15 +114,6 @@ def lookup(name: bytes):
     if cmd is None:
         cmd = COMMANDS.get(name.lower())
     return cmd
-
-
-def subcommand(cmd: Command, argv: list) -> Command:
-    """Resolve `argv[1]` of a container command, with Redis's errors for a missing or unknown one."""
-    sub = cmd.subcommands.get(argv[1].lower())
-    if sub is None:
-        raise CommandError(b"ERR unknown subcommand '" + argv[1][:128] + b"'. Try " + cmd.name.upper().encode()
-                           + b" HELP.")
-    return sub
 
 
 def all_commands():
