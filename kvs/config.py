@@ -1303,9 +1303,7 @@ class Config:
         self.users: list[list[str]] = []
         self.loadmodules: list[tuple[str, list[str]]] = []
         self.module_configs: dict[str, str] = {}
-        umask = os.umask(0o077)
-        os.umask(umask)
-        self._umask = umask
+        self._umask = _current_umask()
 
     # ---- typed access ----
 
@@ -1819,6 +1817,20 @@ class Config:
             raise
         finally:
             os.close(fd)
+
+
+def _current_umask() -> int:
+    """The process umask (CONFIG REWRITE creates files 0644 & ~umask), read without changing it if we can."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return umask
 
 
 def _command_line_options(full: list[bytes], j: int) -> tuple[bytes | None, bool]:

@@ -5,7 +5,7 @@ from kvs._core.keyspace import scan as dict_scan
 from kvs._core.numbers import parse_int
 from kvs.commands.args import LLONG_MAX, LLONG_MIN, int_arg
 from kvs.commands.table import command, container
-from kvs.config import string_match
+from kvs.config import glob_matcher
 from kvs.db import now_ms, random_key, type_name
 from kvs.errors import CommandError
 
@@ -69,13 +69,13 @@ def type_command(c, argv):
 def _live_keys(db, pattern: bytes):
     now = now_ms()
     expires = db.expires
-    match_all = pattern == b"*"
+    match = None if pattern == b"*" else glob_matcher(pattern)
     for key in db.keys:
         if expires:
             when = expires.get(key)
             if when is not None and when <= now:
                 continue
-        if match_all or string_match(pattern, key):
+        if match is None or match(key):
             yield key
 
 
@@ -144,8 +144,9 @@ def scan_command(c, argv):
     out = []
     now = now_ms()
     expires = db.expires
+    match = None if pattern is None else glob_matcher(pattern)
     for key in batch:
-        if pattern is not None and not string_match(pattern, key):
+        if match is not None and not match(key):
             continue
         if expires:
             when = expires.get(key)

@@ -4,7 +4,6 @@ Tests marked `interop` compare with redis-server 7.0.15 on free loopback ports (
 argument list or CONFIG SET must give the same values, the same error texts and the same rewritten file."""
 import io
 import os
-import re
 import socket
 import stat
 import subprocess
@@ -14,7 +13,7 @@ import redis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kvs.config import (DIRECTIVES, HIDDEN, IMMUTABLE, SERVER_NAME, Config, ConfigApplyError, ConfigFileError,
+from kvs.config import (DIRECTIVES, HIDDEN, SERVER_NAME, Config, ConfigApplyError, ConfigFileError,
                         ConfigSetError, format_memory, parse_memory, repr_bytes, split_args, string_match)
 from tests.unit._redis_helpers import (REDIS_BANNER_NAME, client, oracle_exe, raw_client, run_rejected,
                                        start_oracle, strip_log_prefix)
