@@ -158,8 +158,10 @@ class Server(Core):
         """Called by the core after a command changed data while some client WATCHes keys: the command's key
         arguments count as modified."""
         db = c.db
-        for i in cmd.key_indexes(argv):
-            self.touch_watched(db, argv[i])
+        fn = cmd.written_keys_fn
+        for i in (fn(cmd, argv) if fn is not None else cmd.key_indexes(argv)):
+            if i < len(argv):
+                self.touch_watched(db, argv[i])
 
     def touch_all_watched(self, db) -> None:
         """FLUSHDB/FLUSHALL: every watched key that exists in `db` is modified."""

@@ -13,6 +13,7 @@ cdef class Command:
     cdef public dict subcommands
     cdef public object parent
     cdef public object keys_fn          # argv -> key indexes, for commands whose keys move (LMPOP, ZUNION ...)
+    cdef public object written_keys_fn  # (cmd, argv) -> indexes of the keys it modifies, when not all of them
     cdef public bint is_write, no_auth, no_monitor
     cdef public long long calls, nsec, failed_calls, rejected_calls
 

@@ -252,6 +252,8 @@ def copy_command(c, argv):
     if expire != -1:
         dst_db.set_expire(dst, expire)
     c.server.dirty += 1
+    if c.server.watched_keys:
+        c.server.touch_watched(dst_db, dst)
     c.w.integer(1)
 
 
@@ -279,6 +281,8 @@ def move_command(c, argv):
     if expire != -1:
         dst.set_expire(key, expire)
     c.server.dirty += 1
+    if c.server.watched_keys:
+        c.server.touch_watched(dst, key)   # the source side is touched by the core
     c.w.integer(1)
 
 

@@ -51,6 +51,25 @@ def numkeys_at(pos: int, fixed=()):
     return keys
 
 
+def _destination(i):
+    return lambda cmd, argv: [i]
+
+
+def _all_keys_but_source(cmd, argv):
+    return [i for i in cmd.key_indexes(argv) if i != 1]
+
+
+# Commands that read some of their keys and write others: a change only touches (for WATCH) the written ones,
+# as Redis signals only its destinations.
+WRITTEN_KEYS = {
+    "bitop": _destination(2), "pfmerge": _destination(1), "sinterstore": _destination(1),
+    "sunionstore": _destination(1), "sdiffstore": _destination(1), "zunionstore": _destination(1),
+    "zinterstore": _destination(1), "zdiffstore": _destination(1), "zrangestore": _destination(1),
+    "geosearchstore": _destination(1), "georadius": _all_keys_but_source, "georadiusbymember": _all_keys_but_source,
+    "sort": _all_keys_but_source, "copy": lambda cmd, argv: [],   # COPY touches its destination itself
+}
+
+
 def make_command(name, handler, arity, flags, keys, group, summary, since, acl, tips, parent, args,
                  keys_fn=None) -> Command:
     cmd = Command()
@@ -73,6 +92,7 @@ def make_command(name, handler, arity, flags, keys, group, summary, since, acl, 
     cmd.no_monitor = ADMIN in cmd.flags
     cmd.args = tuple(args or ())
     cmd.keys_fn = keys_fn
+    cmd.written_keys_fn = WRITTEN_KEYS.get(cmd.fullname)
     cmd.reset_stats()
     return cmd
 

@@ -61,6 +61,13 @@ def _watch_scenario(port, breaker):
     [("SWAPDB", "0", "1")],
     [("RENAME", "k", "k2")],
     [("GET", "k")],                      # reads never do
+    [("SADD", "s1", "a"), ("SINTERSTORE", "k", "s1")],      # a destination is written
+    [("SET", "k2", "x"), ("BITOP", "OR", "dest", "k", "k2")],  # a source is only read
+    [("PFMERGE", "hll", "k")],           # likewise (k is not an HLL: the merge fails, nothing changes)
+    [("COPY", "other", "k", "REPLACE")],
+    [("COPY", "k", "k3")],
+    [("MOVE", "k", "1")],
+    [("LPUSH", "l", "x"), ("LMPOP", "1", "l", "LEFT")],     # movable keys
 ])
 def test_watch_broken_by_writes(kvs_server, redis_server, breaker, kvs, real):
     assert _watch_scenario(kvs_server.port, breaker) == _watch_scenario(redis_server.port, breaker)
