@@ -14,36 +14,30 @@ cdef extern from *:
     #include <stdint.h>
     #include <string.h>
 
-    /* Hardware popcount when the CPU has it (checked once at run time, the module is built without -mpopcnt),
-       a SWAR fallback otherwise. */
+    /* Four independent counters over 32-byte blocks keep the popcounts from serialising. */
+    #define KVS_POPCOUNT_BODY \
+        uint64_t c0 = 0, c1 = 0, c2 = 0, c3 = 0, w0, w1, w2, w3; \
+        long long bits = 0; \
+        while (n >= 32) { \
+            memcpy(&w0, p, 8); memcpy(&w1, p + 8, 8); memcpy(&w2, p + 16, 8); memcpy(&w3, p + 24, 8); \
+            c0 += __builtin_popcountll(w0); c1 += __builtin_popcountll(w1); \
+            c2 += __builtin_popcountll(w2); c3 += __builtin_popcountll(w3); \
+            p += 32; n -= 32; \
+        } \
+        while (n >= 8) { memcpy(&w0, p, 8); c0 += __builtin_popcountll(w0); p += 8; n -= 8; } \
+        while (n) { bits += __builtin_popcount(*p++); n--; } \
+        return bits + (long long)(c0 + c1 + c2 + c3);
+
+    static long long kvs_popcount_words(const unsigned char *p, size_t n) {
+        KVS_POPCOUNT_BODY
+    }
+
+    #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+    /* The module is built for the baseline x86 ISA, where __builtin_popcountll is a slow library call: use the
+       POPCNT instruction when the CPU has it (checked once), the portable loop otherwise. */
     __attribute__((target("popcnt")))
     static long long kvs_popcount_hw(const unsigned char *p, size_t n) {
-        uint64_t c0 = 0, c1 = 0, c2 = 0, c3 = 0, w0, w1, w2, w3;
-        long long bits = 0;
-        while (n >= 32) {
-            memcpy(&w0, p, 8); memcpy(&w1, p + 8, 8); memcpy(&w2, p + 16, 8); memcpy(&w3, p + 24, 8);
-            c0 += __builtin_popcountll(w0); c1 += __builtin_popcountll(w1);
-            c2 += __builtin_popcountll(w2); c3 += __builtin_popcountll(w3);
-            p += 32; n -= 32;
-        }
-        while (n >= 8) { memcpy(&w0, p, 8); c0 += __builtin_popcountll(w0); p += 8; n -= 8; }
-        while (n) { bits += __builtin_popcount(*p++); n--; }
-        return bits + (long long)(c0 + c1 + c2 + c3);
-    }
-
-    static inline uint64_t kvs_swar64(uint64_t x) {
-        x = x - ((x >> 1) & 0x5555555555555555ULL);
-        x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
-        x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
-        return (x * 0x0101010101010101ULL) >> 56;
-    }
-
-    static long long kvs_popcount_sw(const unsigned char *p, size_t n) {
-        long long bits = 0;
-        uint64_t w;
-        while (n >= 8) { memcpy(&w, p, 8); bits += (long long)kvs_swar64(w); p += 8; n -= 8; }
-        while (n) { bits += (long long)kvs_swar64(*p++); n--; }
-        return bits;
+        KVS_POPCOUNT_BODY
     }
 
     static int kvs_has_popcnt = -1;
@@ -53,8 +47,11 @@ cdef extern from *:
             __builtin_cpu_init();
             kvs_has_popcnt = __builtin_cpu_supports("popcnt") ? 1 : 0;
         }
-        return kvs_has_popcnt ? kvs_popcount_hw(p, n) : kvs_popcount_sw(p, n);
+        return kvs_has_popcnt ? kvs_popcount_hw(p, n) : kvs_popcount_words(p, n);
     }
+    #else
+    static long long kvs_popcount(const unsigned char *p, size_t n) { return kvs_popcount_words(p, n); }
+    #endif
 
     /* Redis's redisBitpos(): the first bit equal to `bit` in p[0..n), counting from the MSB of p[0]; when
        looking for a 0 and there is none, n*8 (the string is taken as zero padded on the right); when looking

@@ -494,6 +494,57 @@ def test_inside_multi(diff):
                      ("SET", "x", "y"), ("PFCOUNT", "x"), ("EXEC",), ("GET", "h"), ("GET", "m")])
 
 
+def _random_sparse_body(rnd) -> bytes:
+    """Random opcodes covering about 16384 registers: exact most of the time, a few registers off, or cut short."""
+    target = 16384 + rnd.choice([0, 0, 0, 0, -1, 1, -5, 3])
+    ops, total = [], 0
+    while total < target:
+        left, kind = target - total, rnd.random()
+        if kind < 0.3:
+            n = rnd.randint(1, min(64, left))
+            ops.append(zero(n))
+        elif kind < 0.5:
+            n = rnd.randint(1, min(16384, left))
+            ops.append(xzero(n))
+        else:
+            n = rnd.randint(1, min(4, left)) if rnd.random() < 0.95 else rnd.randint(1, 4)
+            ops.append(val(rnd.randint(1, 32), n))
+        total += n
+    body = b"".join(ops)
+    return body[:-1] if rnd.random() < 0.05 else body
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_random_sparse_values(diff, seed):
+    """Sparse strings written by clients (valid or not, cache valid or not) behave as in Redis under every
+    command: replies, errors and the resulting bytes."""
+    rnd = random.Random(seed)
+    cmds = []
+    for _ in range(150):
+        cmds.append(("DEL", "a", "b", "m"))
+        for key in ("a", "b"):
+            if rnd.random() < 0.8:
+                card = rnd.randrange(1000).to_bytes(8, "little") if rnd.random() < 0.2 else b"\x00" * 7 + b"\x80"
+                cmds.append(("SET", key, header(1, card=card) + _random_sparse_body(rnd)))
+        for _ in range(rnd.randrange(1, 8)):
+            x, key = rnd.random(), rnd.choice(["a", "b"])
+            if x < 0.4:
+                cmds.append(("PFADD", key, *[element_for(rnd.randrange(16384), rnd.choice([1, 2, 3, 5, 20, 32, 33, 40]),
+                                                         rnd.randrange(99)) for _ in range(rnd.randrange(1, 6))]))
+            elif x < 0.55:
+                cmds.append(("PFCOUNT", key))
+            elif x < 0.65:
+                cmds.append(("PFCOUNT", "a", "b"))
+            elif x < 0.75:
+                cmds.append(("PFMERGE", rnd.choice(["a", "b", "m"]), "a", "b"))
+            elif x < 0.9:
+                cmds.append(("PFDEBUG", rnd.choice(["TODENSE", "DECODE", "ENCODING"]), key))
+            else:
+                cmds.append(("PFDEBUG", "GETREG", key))
+            cmds.append(("GET", key))
+    pipeline_same(diff, cmds)
+
+
 class InProcessCore:
     """kvs without sockets, recording what it propagates to replicas and the AOF."""
 
