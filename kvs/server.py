@@ -43,6 +43,8 @@ class Server(Core):
         self.commands = table.COMMANDS
         self.config = config
         self.dbs = [Database(i, self) for i in range(config["databases"])]
+        self.lru_clock = int(time.time())
+        self.apply_lfu_config()
         self.clients = {}                 # id -> Client, connected ones
         self._next_client_id = 0
         self.stats = Stats()
@@ -243,6 +245,12 @@ class Server(Core):
         cfg = self.config
         self.apply_obuf_limits()
 
+        def on_lfu(_cfg, old, new):
+            self.apply_lfu_config()
+
+        for name in ("maxmemory-policy", "lfu-log-factor", "lfu-decay-time"):
+            cfg.on_apply(name, on_lfu)
+
         def on_hz(_cfg, old, new):
             self.hz = max(1, min(int(new), 500))
 
@@ -268,6 +276,12 @@ class Server(Core):
         cfg.on_apply("logfile", on_log)
         cfg.on_apply("proto-max-bulk-len", on_max_bulk)
 
+    def apply_lfu_config(self) -> None:
+        cfg = self.config
+        self.lfu = "lfu" in cfg["maxmemory-policy"]
+        self.lfu_log_factor = cfg["lfu-log-factor"]
+        self.lfu_decay_time = cfg["lfu-decay-time"]
+
     def apply_obuf_limits(self) -> None:
         self.obuf_limits = dict(self.config["client-output-buffer-limit"])
         self.obuf_limits_active = any(hard or soft for hard, soft, _ in self.obuf_limits.values())
@@ -276,6 +290,7 @@ class Server(Core):
     def cron(self) -> None:
         """Runs `hz` times per second (Redis's serverCron): active expiry, client timeouts, shutdown requests."""
         self.cron_loops += 1
+        self.lru_clock = int(time.time())
         if self.clients_pending_write:
             self.handle_pending_writes()
         if self.shutdown_asap:

@@ -22,11 +22,13 @@ cdef class Database:
     cdef public int id
     cdef public dict keys
     cdef public dict expires
+    cdef public dict access             # key -> LRU clock (seconds) or LFU (minutes << 8 | counter) of its value
     cdef public Core server
     cdef public Py_ssize_t expire_cursor
     cdef public long long avg_ttl
 
-    cpdef object lookup(self, object key)
+    cdef void touch(self, object key)
+    cpdef object lookup(self, object key, bint touch=*)
     cpdef object lookup_read(self, object key)
     cpdef set(self, object key, object value, bint keep_ttl=*)
     cpdef add(self, object key, object value)
@@ -76,6 +78,11 @@ cdef class Core:
     cdef public list monitors
     cdef public bint is_replica
     cdef public bint loading
+    cdef public long long lru_clock     # seconds, refreshed by the cron (Redis's LRU clock resolution is 1 s)
+    cdef public bint lfu                # maxmemory-policy is an LFU one: `access` holds frequencies
+    cdef public bint child_active       # a fork child exists: leave values' pages alone (no access updates)
+    cdef public double lfu_log_factor
+    cdef public long long lfu_decay_time
 
     cpdef execute(self, ClientCore c, list argv)
     cpdef call(self, ClientCore c, Command cmd, list argv)

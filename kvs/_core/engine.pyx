@@ -4,6 +4,8 @@ changed; plus the keyspace lookups every command makes. Handlers stay in Python 
 around each of them runs here, since it runs for every command (profiling showed it dominating pipelines)."""
 from posix.time cimport clock_gettime, timespec, CLOCK_MONOTONIC, CLOCK_REALTIME
 
+from libc.stdlib cimport rand, RAND_MAX
+
 from kvs._core.resp cimport ReplyWriter, RequestParser
 
 # Client flag bits, shared with kvs.client (which re-exports them).
@@ -44,6 +46,37 @@ cpdef long long now_ms():
     cdef timespec ts
     clock_gettime(CLOCK_REALTIME, &ts)
     return ts.tv_sec * 1000LL + ts.tv_nsec // 1000000
+
+
+# LFU counters (Redis's evict.c): logarithmic increments, decaying by one per lfu-decay-time minutes.
+cdef enum:
+    LFU_INIT_VAL = 5
+
+
+cdef inline long long lfu_minutes(Core server) noexcept:
+    return (server.lru_clock // 60) & 65535
+
+
+cdef long long lfu_decayed(Core server, long long packed) noexcept:
+    cdef long long ldt = packed >> 8, counter = packed & 255, now = lfu_minutes(server), elapsed, periods
+    elapsed = now - ldt if now >= ldt else 65535 - ldt + now
+    periods = elapsed // server.lfu_decay_time if server.lfu_decay_time else 0
+    if periods:
+        counter = 0 if periods > counter else counter - periods
+    return counter
+
+
+cdef long long lfu_log_incr(Core server, long long counter) noexcept:
+    cdef double base, p
+    if counter >= 255:
+        return 255
+    base = counter - LFU_INIT_VAL
+    if base < 0:
+        base = 0
+    p = 1.0 / (base * server.lfu_log_factor + 1)
+    if <double>rand() / RAND_MAX < p:
+        counter += 1
+    return counter
 
 
 class CommandError(Exception):
@@ -89,6 +122,7 @@ cdef class Database:
         self.id = dbid
         self.keys = {}
         self.expires = {}
+        self.access = {}
         self.server = server
         self.expire_cursor = 0
         self.avg_ttl = 0
@@ -96,16 +130,49 @@ cdef class Database:
     def __len__(self):
         return len(self.keys)
 
-    cpdef object lookup(self, object key):
-        """The value at key, or None if missing or expired (an expired key is deleted, counted and propagated)."""
+    cdef void touch(self, object key):
+        """Record an access for OBJECT IDLETIME/FREQ and eviction: the LRU clock, or a bumped LFU counter."""
+        cdef Core server = self.server
+        cdef object old
+        cdef long long counter
+        if server.child_active:
+            return
+        if not server.lfu:
+            self.access[key] = server.lru_clock
+            return
+        old = self.access.get(key)
+        counter = LFU_INIT_VAL if old is None else lfu_decayed(server, <long long>old)
+        self.access[key] = (lfu_minutes(server) << 8) | lfu_log_incr(server, counter)
+
+    cpdef object lookup(self, object key, bint touch=True):
+        """The value at key, or None if missing or expired (an expired key is deleted, counted and propagated).
+        `touch` records the access (commands like TYPE, TTL and OBJECT look without touching)."""
         cdef object value = self.keys.get(key)
         cdef object when
-        if value is not None and self.expires:
+        if value is None:
+            return None
+        if self.expires:
             when = self.expires.get(key)
             if when is not None and <long long>when <= now_ms():
                 if self.server.expire_on_access(self, key):
                     return None
+        if touch:
+            self.touch(key)
         return value
+
+    def idle_seconds(self, key):
+        """OBJECT IDLETIME: seconds since the value was last used."""
+        cdef object t = self.access.get(key)
+        if t is None:
+            return 0
+        return max(self.server.lru_clock - <long long>t, 0)
+
+    def frequency(self, key):
+        """OBJECT FREQ: the decayed LFU counter."""
+        cdef object t = self.access.get(key)
+        if t is None:
+            return LFU_INIT_VAL
+        return lfu_decayed(self.server, <long long>t)
 
     cpdef object lookup_read(self, object key):
         """lookup() for commands that read: counts keyspace hits and misses for INFO."""
@@ -118,16 +185,27 @@ cdef class Database:
 
     cpdef set(self, object key, object value, bint keep_ttl=False):
         self.keys[key] = value
+        self.new_value(key)
         if not keep_ttl and self.expires:
             self.expires.pop(key, None)
 
     cpdef add(self, object key, object value):
         """Store a value at a key known to be absent (after a failed lookup)."""
         self.keys[key] = value
+        self.new_value(key)
+
+    def new_value(self, key):
+        """A fresh value starts with the current LRU clock, or LFU's initial counter (like createObject)."""
+        cdef Core server = self.server
+        if server.lfu:
+            self.access[key] = (lfu_minutes(server) << 8) | LFU_INIT_VAL
+        else:
+            self.access[key] = server.lru_clock
 
     cpdef bint delete(self, object key):
         if self.keys.pop(key, None) is None:
             return False
+        self.access.pop(key, None)
         if self.expires:
             self.expires.pop(key, None)
         return True
@@ -149,6 +227,7 @@ cdef class Database:
         cdef Py_ssize_t n = len(self.keys)
         self.keys = {}
         self.expires = {}
+        self.access = {}
         self.expire_cursor = 0
         self.avg_ttl = 0
         return n
@@ -156,6 +235,7 @@ cdef class Database:
     def swap_contents(self, Database other):
         self.keys, other.keys = other.keys, self.keys
         self.expires, other.expires = other.expires, self.expires
+        self.access, other.access = other.access, self.access
         self.avg_ttl, other.avg_ttl = other.avg_ttl, self.avg_ttl
         self.expire_cursor = other.expire_cursor = 0
 

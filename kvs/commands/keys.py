@@ -51,18 +51,19 @@ def unlink_command(c, argv):
          tips="request_policy:multi_shard response_policy:agg_sum")
 def exists_command(c, argv):
     lookup = c.db.lookup
-    c.w.integer(sum(1 for key in argv[1:] if lookup(key) is not None))
+    c.w.integer(sum(1 for key in argv[1:] if lookup(key, False) is not None))
 
 
 @command("touch", -2, "readonly fast", (1, -1, 1), G, "Count how many of the keys exist, marking them accessed",
          since="3.2.1", tips="request_policy:multi_shard response_policy:agg_sum")
 def touch_command(c, argv):
-    exists_command(c, argv)
+    lookup = c.db.lookup
+    c.w.integer(sum(1 for key in argv[1:] if lookup(key) is not None))
 
 
 @command("type", 2, "readonly fast", (1, 1, 1), G, "The type of the value stored at a key")
 def type_command(c, argv):
-    value = c.db.lookup(argv[1])
+    value = c.db.lookup(argv[1], False)
     c.w.simple("none" if value is None else type_name(value))
 
 
@@ -373,7 +374,7 @@ def pexpireat_command(c, argv):
 
 def _ttl(c, argv, unit_ms: bool, absolute: bool):
     db = c.db
-    if db.lookup(argv[1]) is None:
+    if db.lookup(argv[1], False) is None:
         c.w.integer(-2)
         return
     when = db.get_expire(argv[1])
@@ -443,7 +444,7 @@ def object_encoding(value, config=None) -> str:
 
 
 def _object_target(c, argv):
-    value = c.db.lookup(argv[2])
+    value = c.db.lookup(argv[2], False)
     if value is None:
         c.w.null()
     return value
@@ -485,7 +486,7 @@ def object_idletime_command(c, argv):
     if "lfu" in c.server.config["maxmemory-policy"]:
         raise CommandError("ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when "
                            "switching between policies at runtime LRU and LFU data will take some time to adjust.")
-    c.w.integer(0)
+    c.w.integer(c.db.idle_seconds(argv[2]))
 
 
 @command("freq", 3, "readonly", (2, 2, 1), parent="object", summary="The access frequency counter of a value",
@@ -498,7 +499,7 @@ def object_freq_command(c, argv):
         raise CommandError("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
                            "that when switching between policies at runtime LRU and LFU data will take some time to "
                            "adjust.")
-    c.w.integer(0)
+    c.w.integer(c.db.frequency(argv[2]))
 
 
 OBJECT_HELP = [

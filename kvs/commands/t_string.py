@@ -218,12 +218,9 @@ def _mset(c, argv, nx: bool):
             if db.lookup(argv[i]) is not None:
                 c.w.integer(0)
                 return
-    keys = db.keys
-    expires = db.expires
+    set_value = db.set
     for i in range(1, len(argv), 2):
-        keys[argv[i]] = argv[i + 1]
-        if expires:
-            expires.pop(argv[i], None)
+        set_value(argv[i], argv[i + 1])
     c.server.dirty += (len(argv) - 1) // 2
     if nx:
         c.w.integer(1)
