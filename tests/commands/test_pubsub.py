@@ -3,6 +3,7 @@ pushes, PUBSUB introspection and the pubsub output buffer limit."""
 import socket
 import time
 
+import pytest
 import redis
 
 from tests.procs import start_kvs
@@ -23,6 +24,11 @@ def _session(port, script):
     finally:
         for c in conns:
             c.close()
+
+
+@pytest.fixture(autouse=True)
+def _flushed(kvs, real):
+    """Scenarios run on raw connections: start each from empty servers."""
 
 
 def same(kvs_server, redis_server, script):

@@ -256,11 +256,16 @@ def norm(r):
     return r
 
 
+# hiredis's gets() returns False for "no complete reply yet" by default, which is also how RESP3 `#f` reads:
+# ask it for a sentinel of our own instead.
+NOT_ENOUGH = object()
+
+
 def read_all(blob):
-    reader = hiredis.Reader()
+    reader = hiredis.Reader(notEnoughData=NOT_ENOUGH)
     reader.feed(blob)
     out = []
-    while (r := reader.gets()) is not False:
+    while (r := reader.gets()) is not NOT_ENOUGH:
         out.append(norm(r))
     return out
 
@@ -277,10 +282,10 @@ def test_writer_read_back_by_hiredis(values, resp):
     assert len(blob) == n and len(w) == 0
     assert read_all(blob) == [expected(v, resp) for v in values]
     # every strict prefix is "not enough data" for the last reply, never a misparse
-    reader = hiredis.Reader()
+    reader = hiredis.Reader(notEnoughData=NOT_ENOUGH)
     reader.feed(blob[:-1])
     got = []
-    while (r := reader.gets()) is not False:
+    while (r := reader.gets()) is not NOT_ENOUGH:
         got.append(norm(r))
     assert got == [expected(v, resp) for v in values][:len(values) - 1]
 
