@@ -284,7 +284,9 @@ class Server(Core):
 
     def apply_obuf_limits(self) -> None:
         self.obuf_limits = dict(self.config["client-output-buffer-limit"])
-        self.obuf_limits_active = any(hard or soft for hard, soft, _ in self.obuf_limits.values())
+        # Only the classes a connection can be in here (replicas have their own path) are checked per write.
+        self.obuf_normal_active = any(self.obuf_limits["normal"][:2])
+        self.obuf_pubsub_active = any(self.obuf_limits["pubsub"][:2])
 
     # -- cron ------------------------------------------------------------------------------------------------
     def cron(self) -> None:

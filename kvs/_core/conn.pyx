@@ -11,6 +11,7 @@ from kvs._core.resp import ProtocolError
 cdef enum:
     F_CLOSE_AFTER_REPLY = 1 << 0
     F_CLOSE_ASAP = 1 << 1
+    F_PUBSUB = 1 << 7
     # Replies produced by one read leave in one write, up to about this size (Redis's 16 KiB chunk, x4); past
     # it execution pauses while the transport is above its high-water mark.
     REPLY_CHUNK = 64 * 1024
@@ -70,7 +71,8 @@ cdef class ConnectionCore:
             data = w.take()
             self.server.net_output_bytes += len(data)
             self.server.writes_processed += 1
-            if self.server.obuf_limits_active and self.over_output_limit(len(data)):
+            if ((self.server.obuf_pubsub_active if c.flags & F_PUBSUB else self.server.obuf_normal_active)
+                    and self.over_output_limit(len(data))):
                 return
             self.transport.write(data)
         if c.flags & F_CLOSE_AFTER_REPLY:

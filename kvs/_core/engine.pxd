@@ -66,7 +66,8 @@ cdef class Core:
     cdef public long long net_output_bytes
     cdef public long long reads_processed
     cdef public long long writes_processed
-    cdef public bint obuf_limits_active   # some client-output-buffer-limit is set: check after each write
+    cdef public bint obuf_normal_active   # client-output-buffer-limit normal/pubsub are set: check after writes
+    cdef public bint obuf_pubsub_active
     cdef public dict clients_pending_write   # clients given output by someone else's command (Pub/Sub ...)
     cdef public dict clients_pending_input   # unblocked clients whose buffered commands must now run
     cdef public int call_depth          # > 0 while a command (or EXEC's commands) runs
