@@ -56,11 +56,20 @@ def may_block(c) -> bool:
     return c.server.call_depth <= 1 and c.conn is not None and c.multi_state is None
 
 
-def block(c, keys, deadline: float, typ: str, timeout_reply) -> None:
+# The client whose blocked command is being run again, and its state: a command that still cannot be served
+# blocks anew, keeping its original deadline.
+_retry = None
+
+
+def block(c, keys, deadline: float, typ: str, timeout_reply, argv=None) -> None:
     """Park the running command of `c` until one of `keys` (in c.db) holds a `typ` value, or the deadline.
-    `timeout_reply(c)` writes the reply for a timeout."""
+    `timeout_reply(c)` writes the reply for a timeout; `argv` is what to run again when woken (default: the
+    command as sent; XREAD passes its `$` IDs resolved)."""
     server = c.server
-    state = BlockState(c.last_cmd, c.argv, c.db, list(dict.fromkeys(keys)), deadline, typ, timeout_reply)
+    if _retry is not None and _retry[0] is c:
+        deadline = _retry[1].deadline
+    state = BlockState(c.last_cmd, argv or c.argv, c.db, list(dict.fromkeys(keys)), deadline, typ,
+                       timeout_reply)
     c.blocked = state
     c.flags |= BLOCKED
     server.blocked_clients += 1
@@ -132,25 +141,28 @@ def signal_command_keys(server, c, cmd, argv) -> None:
 def serve_ready_keys(server) -> None:
     """Re-run the commands of clients blocked on keys that became ready, oldest first. Serving one client may
     make other keys ready (BLMOVE pushes), so loop until nothing is left."""
+    global _retry
     while server.ready_keys:
         ready = list(server.ready_keys)
         server.ready_keys.clear()
         for dbid, key in ready:
             db = server.dbs[dbid]
-            while True:
-                waiting = server.blocking_keys.get((dbid, key))
-                if not waiting:
-                    break
-                c = waiting[0]
+            for c in list(server.blocking_keys.get((dbid, key), ())):
+                state = c.blocked
+                if state is None or state.db.id != dbid or key not in state.keys:
+                    continue   # served meanwhile through another key
                 value = db.lookup(key)
-                if value is None or type_name(value) != c.blocked.type:
+                if value is None or type_name(value) != state.type:
                     break
-                state = unblock(c)
+                unblock(c)
                 c.db = state.db
-                server.call(c, state.cmd, state.argv)
-                resume(c)
-                if c.blocked is not None:
-                    break  # still could not be served: it re-queued itself, stop to avoid spinning
+                _retry = (c, state)
+                try:
+                    server.call(c, state.cmd, state.argv)
+                finally:
+                    _retry = None
+                if c.blocked is None:
+                    resume(c)
 
 
 CLIENT_UNBLOCKED = "UNBLOCKED client unblocked via CLIENT UNBLOCK"

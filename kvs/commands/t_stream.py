@@ -22,17 +22,21 @@ radix-tree-nodes. So kvs keeps the same nodes:
 - IDs are Python ints, ms << 64 | seq: they compare in stream order and bisect directly.
 
 Consumer groups keep what RDB will need: last delivered ID and entries_read per group, a PEL of NACKs (delivery
-time and count, owning consumer) kept both in the group and in the owning consumer, each as a dict plus a sorted ID
-list, and consumers with their seen-time. The stream keeps last ID, entries_added, max_deleted_entry_id and the
-recorded first ID.
+time and count, owning consumer) kept both in the group and in the owning consumer, each as a dict plus the IDs in
+sorted chunks (ordered scans for XPENDING/XAUTOCLAIM, cheap removal of the oldest on XACK), and consumers with their
+seen-time. The stream keeps last ID, entries_added, max_deleted_entry_id and the recorded first ID.
 
-Blocking: XREAD/XREADGROUP parse BLOCK but answer at once (a null reply when nothing is there); the serving part,
-`serve_reads`, returns whether anything was served, so a blocking layer can re-run it when keys become ready.
+Blocking: XREAD/XREADGROUP parse BLOCK (ReadRequest.timeout: an absolute unix-ms deadline, 0 for forever, -1
+without BLOCK). `parse_read` resolves `$` and the groups once; `serve_reads(c, request)` answers what is available
+and returns False (writing nothing) otherwise, and the client then waits in kvs.blocking, which runs the command
+again - with `$` replaced by the IDs resolved at the first attempt - when a write touches one of its streams.
 """
+import time
 from bisect import bisect_left, bisect_right, insort
 
 from kvs import errors
 from kvs._core.numbers import parse_int
+from kvs.blocking import block, may_block
 from kvs.client import NORMAL
 from kvs.commands.args import LLONG_MAX, int_arg
 from kvs.commands.table import command, container
@@ -237,28 +241,81 @@ class _Node:
 
 # -- consumer groups --------------------------------------------------------------------------------------------
 class _Pel:
-    """Pending entries by ID: a dict for lookups plus the sorted IDs for range scans (Redis's PEL rax)."""
-    __slots__ = ("map", "ids")
+    """Pending entries by ID (Redis's PEL rax): a dict for lookups, plus the IDs in sorted chunks so that
+    inserting and removing anywhere (consumers usually acknowledge the oldest first) costs O(log n + chunk)."""
+    __slots__ = ("map", "chunks", "maxes")
+    CHUNK = 512
 
     def __init__(self):
         self.map = {}
-        self.ids = []
+        self.chunks = []     # sorted lists of IDs, each non-empty, in order
+        self.maxes = []      # the last ID of each chunk
 
     def __len__(self):
         return len(self.map)
 
     def add(self, xid: int, nack) -> None:
-        ids = self.ids
-        if not ids or xid > ids[-1]:
-            ids.append(xid)
-        else:
-            insort(ids, xid)
         self.map[xid] = nack
+        chunks = self.chunks
+        maxes = self.maxes
+        if not chunks:
+            chunks.append([xid])
+            maxes.append(xid)
+            return
+        i = bisect_left(maxes, xid)
+        if i == len(chunks):
+            i -= 1
+            chunks[i].append(xid)
+            maxes[i] = xid
+        else:
+            insort(chunks[i], xid)
+        chunk = chunks[i]
+        if len(chunk) > 2 * self.CHUNK:
+            half = len(chunk) >> 1
+            chunks.insert(i + 1, chunk[half:])
+            del chunk[half:]
+            maxes.insert(i, chunk[-1])
 
     def remove(self, xid: int) -> None:
         del self.map[xid]
-        ids = self.ids
-        del ids[bisect_left(ids, xid)]
+        maxes = self.maxes
+        i = bisect_left(maxes, xid)
+        chunk = self.chunks[i]
+        del chunk[bisect_left(chunk, xid)]
+        if not chunk:
+            del self.chunks[i]
+            del maxes[i]
+        else:
+            maxes[i] = chunk[-1]
+
+    def first(self) -> int:
+        return self.chunks[0][0]
+
+    def last(self) -> int:
+        return self.maxes[-1]
+
+    def ceil(self, xid: int):
+        """The smallest pending ID >= xid, or None."""
+        i = bisect_left(self.maxes, xid)
+        if i == len(self.chunks):
+            return None
+        chunk = self.chunks[i]
+        return chunk[bisect_left(chunk, xid)]
+
+    def iter_from(self, xid: int = 0):
+        """Pending IDs >= xid in order (the set must not change meanwhile)."""
+        chunks = self.chunks
+        i = bisect_left(self.maxes, xid)
+        if i == len(chunks):
+            return
+        chunk = chunks[i]
+        yield from chunk[bisect_left(chunk, xid):]
+        for chunk in chunks[i + 1:]:
+            yield from chunk
+
+    def copy_ids_from(self, other) -> None:
+        self.chunks = [list(ch) for ch in other.chunks]
+        self.maxes = list(other.maxes)
 
 
 class Nack:
@@ -302,7 +359,8 @@ class Group:
 # -- the stream value ---------------------------------------------------------------------------------------------
 class StreamValue:
     TYPE_NAME = "stream"
-    __slots__ = ("nodes", "starts", "length", "last_id", "first_id", "max_deleted", "entries_added", "groups")
+    __slots__ = ("nodes", "starts", "length", "last_id", "first_id", "max_deleted", "entries_added", "groups",
+                 "ordered", "_rax_nodes")
 
     def __init__(self):
         self.nodes = []
@@ -313,6 +371,11 @@ class StreamValue:
         self.max_deleted = 0          # max_deleted_entry_id
         self.entries_added = 0
         self.groups = None            # name -> Group, created on demand as in Redis
+        # True while IDs increase strictly in storage order, tombstones included, so bisection finds entries.
+        # XSETID may move the last ID below a deleted entry; what is added next then sits after a greater ID, and
+        # like Redis (which scans its listpacks in order) lookups switch to ordered scans.
+        self.ordered = True
+        self._rax_nodes = None        # cached rax_nodes(), dropped whenever the node list changes
 
     def __len__(self):
         return self.length
@@ -325,24 +388,23 @@ class StreamValue:
         s.nodes = [n.copy() for n in self.nodes]
         s.starts = list(self.starts)
         s.length, s.last_id, s.first_id = self.length, self.last_id, self.first_id
-        s.max_deleted, s.entries_added = self.max_deleted, self.entries_added
+        s.max_deleted, s.entries_added, s.ordered = self.max_deleted, self.entries_added, self.ordered
         if self.groups is not None:
             s.groups = {}
             for name, g in self.groups.items():
                 ng = s.groups[name] = Group(g.last_id, g.entries_read)
                 nacks = {}
-                for xid in g.pel.ids:
-                    old = g.pel.map[xid]
+                for xid, old in g.pel.map.items():
                     nacks[xid] = Nack(old.delivery_time, old.delivery_count, None)
                 ng.pel.map = nacks
-                ng.pel.ids = list(g.pel.ids)
+                ng.pel.copy_ids_from(g.pel)
                 for cname, cons in g.consumers.items():
                     nc = ng.consumers[cname] = Consumer(cname, cons.seen_time)
-                    for xid in cons.pel.ids:
+                    for xid in cons.pel.map:
                         nack = nacks[xid]
                         nack.consumer = nc
                         nc.pel.map[xid] = nack
-                    nc.pel.ids = list(cons.pel.ids)
+                    nc.pel.copy_ids_from(cons.pel)
         return s
 
     # -- entries ---------------------------------------------------------------------------------------------------
@@ -356,11 +418,16 @@ class StreamValue:
                 node = None
             elif max_entries and node.live + node.ndel >= max_entries:
                 node = None
+        if nodes and xid <= nodes[-1].ids[-1]:
+            self.ordered = False
         nfields = len(flat) >> 1
         if node is None:
             node = _Node(flat[0::2])
-            nodes.append(node)
-            self.starts.append(xid)
+            # The radix tree keeps nodes in master-ID order (only an out-of-order stream can put one before the tail).
+            at = bisect_right(self.starts, xid)
+            nodes.insert(at, node)
+            self.starts.insert(at, xid)
+            self._rax_nodes = None
             same = True
             master = xid
         else:
@@ -383,38 +450,69 @@ class StreamValue:
         if self.length == 1:
             self.first_id = xid
 
-    def _locate(self, xid: int):
-        """(node, index) of the entry with this ID, tombstone or not, or (None, -1)."""
+    def _find_live(self, xid: int):
+        """(node index, entry index) of the live entry with this ID, or (-1, -1)."""
+        if not self.ordered:
+            for ni, k, found in self._scan(xid, xid, False):
+                return (ni, k) if found == xid else (-1, -1)
+            return -1, -1
         ni = bisect_right(self.starts, xid) - 1
         if ni < 0:
-            return None, -1
+            return -1, -1
         node = self.nodes[ni]
         ids = node.ids
-        i = bisect_left(ids, xid)
-        if i < len(ids) and ids[i] == xid:
-            return node, i
-        return None, -1
+        k = bisect_left(ids, xid)
+        if k == len(ids) or ids[k] != xid or node.dead[k]:
+            return -1, -1
+        return ni, k
+
+    def _scan(self, start: int, end: int, rev: bool):
+        """Redis's stream iterator over storage order: seek the last node whose master ID is <= the bound
+        (else the first/last node), skip tombstones and entries outside the bound, stop at the first live entry
+        past the other bound. Yields (node index, entry index, id)."""
+        nodes = self.nodes
+        if not rev:
+            ni = max(bisect_right(self.starts, start) - 1, 0) if start else 0
+            for ni in range(ni, len(nodes)):
+                node = nodes[ni]
+                dead = node.dead
+                for k, xid in enumerate(node.ids):
+                    if xid >= start and not dead[k]:
+                        if xid > end:
+                            return
+                        yield ni, k, xid
+        else:
+            ni = bisect_right(self.starts, end) - 1 if end else -1
+            if ni < 0:
+                ni = len(nodes) - 1
+            for ni in range(ni, -1, -1):
+                node = nodes[ni]
+                dead = node.dead
+                ids = node.ids
+                for k in range(len(ids) - 1, -1, -1):
+                    xid = ids[k]
+                    if xid <= end and not dead[k]:
+                        if xid < start:
+                            return
+                        yield ni, k, xid
 
     def get(self, xid: int):
         """The field/value tuple of a live entry, or None."""
-        node, i = self._locate(xid)
-        if node is None or node.dead[i]:
-            return None
-        return node.items[i]
+        ni, k = self._find_live(xid)
+        return None if ni < 0 else self.nodes[ni].items[k]
 
     def delete(self, xid: int) -> bool:
         """streamDeleteItem: flag a tombstone, or drop the node with its last live entry."""
-        ni = bisect_right(self.starts, xid) - 1
+        ni, i = self._find_live(xid)
         if ni < 0:
             return False
         node = self.nodes[ni]
-        ids = node.ids
-        i = bisect_left(ids, xid)
-        if i == len(ids) or ids[i] != xid or node.dead[i]:
-            return False
         if node.live == 1:
             del self.nodes[ni]
             del self.starts[ni]
+            self._rax_nodes = None
+            if not self.nodes:
+                self.ordered = True
         else:
             node.dead[i] = 1
             node.live -= 1
@@ -425,6 +523,10 @@ class StreamValue:
     def range(self, start: int, end: int):
         """Live entries with start <= id <= end, ascending, as (id, items)."""
         nodes = self.nodes
+        if not self.ordered:
+            for ni, k, xid in self._scan(start, end, False):
+                yield xid, nodes[ni].items[k]
+            return
         ni = bisect_right(self.starts, start) - 1
         if ni < 0:
             ni = 0
@@ -444,6 +546,10 @@ class StreamValue:
     def revrange(self, start: int, end: int):
         """Live entries with start <= id <= end, descending."""
         nodes = self.nodes
+        if not self.ordered:
+            for ni, k, xid in self._scan(start, end, True):
+                yield xid, nodes[ni].items[k]
+            return
         ni = bisect_right(self.starts, end) - 1
         while ni >= 0:
             node = nodes[ni]
@@ -523,6 +629,9 @@ class StreamValue:
         if gone:
             del nodes[:gone]
             del self.starts[:gone]
+            self._rax_nodes = None
+            if not nodes:
+                self.ordered = True
         if self.length == 0:
             self.first_id = 0
         elif deleted:
@@ -573,6 +682,11 @@ class StreamValue:
         tree compressed after every insert and delete, so the count is a function of the key set: the head, one
         node per key, one per branching prefix, plus a compressed node under each branch edge that does not end at
         a key or at another branching prefix."""
+        if self._rax_nodes is None:
+            self._rax_nodes = self._count_rax_nodes()
+        return self._rax_nodes
+
+    def _count_rax_nodes(self) -> int:
         keys = self.starts
         n = len(keys)
         if n < 2:
@@ -751,7 +865,7 @@ def next_auto_id(last_id: int) -> int:
     return _incr_id(last_id) if last_id != MAX_ID else 0
 
 
-@command("xadd", -5, "write denyoom fast", (1, 1, 1), G, "Appends a new entry to a stream", since="5.0.0",
+@command("xadd", -5, "write denyoom fast", (1, 1, 1), G, "Add an entry to a stream, creating it if needed", since="5.0.0",
          tips="nondeterministic_output")
 def xadd_command(c, argv):
     a, idpos = parse_add_trim(c, argv, True)
@@ -811,8 +925,8 @@ def xadd_command(c, argv):
         c.rewrite_argv(prop)
 
 
-@command("xtrim", -4, "write", (1, 1, 1), G, "Deletes messages from the beginning of a stream", since="6.2.0",
-         tips="nondeterministic_output")
+@command("xtrim", -4, "write", (1, 1, 1), G, "Shorten a stream by length or minimum ID",
+         since="5.0.0", tips="nondeterministic_output")
 def xtrim_command(c, argv):
     a, _ = parse_add_trim(c, argv, False)
     s = _stream_or_none(c.db.lookup(argv[1]))
@@ -830,7 +944,7 @@ def xtrim_command(c, argv):
 
 
 # -- XDEL / XLEN / XRANGE ----------------------------------------------------------------------------------------
-@command("xdel", -3, "write fast", (1, 1, 1), G, "Removes the specified entries from the stream", since="5.0.0")
+@command("xdel", -3, "write fast", (1, 1, 1), G, "Delete entries from a stream by ID", since="5.0.0")
 def xdel_command(c, argv):
     s = _stream_or_none(c.db.lookup(argv[1]))
     if s is None:
@@ -855,7 +969,7 @@ def xdel_command(c, argv):
     c.w.integer(deleted)
 
 
-@command("xlen", 2, "readonly fast", (1, 1, 1), G, "Return the number of entries in a stream", since="5.0.0")
+@command("xlen", 2, "readonly fast", (1, 1, 1), G, "Number of entries in a stream", since="5.0.0")
 def xlen_command(c, argv):
     s = _stream_or_none(c.db.lookup_read(argv[1]))
     c.w.integer(0 if s is None else s.length)
@@ -897,14 +1011,12 @@ def _xrange(c, argv, rev: bool):
     _write_entries(w, entries)
 
 
-@command("xrange", -4, "readonly", (1, 1, 1), G, "Return a range of elements in a stream, with IDs matching the "
-         "specified IDs interval", since="5.0.0")
+@command("xrange", -4, "readonly", (1, 1, 1), G, "Entries of a stream between two IDs", since="5.0.0")
 def xrange_command(c, argv):
     _xrange(c, argv, False)
 
 
-@command("xrevrange", -4, "readonly", (1, 1, 1), G, "Return a range of elements in a stream, with IDs matching "
-         "the specified IDs interval, in reverse order (from greater to smaller IDs) compared to XRANGE",
+@command("xrevrange", -4, "readonly", (1, 1, 1), G, "Entries of a stream between two IDs, newest first",
          since="5.0.0")
 def xrevrange_command(c, argv):
     _xrange(c, argv, True)
@@ -1061,11 +1173,9 @@ def _read_group_history(s, consumer, start, count, now):
     meanwhile comes back as (id, None)."""
     out = []
     pel = consumer.pel
-    ids = pel.ids
-    for k in range(bisect_left(ids, start), len(ids)):
+    for xid in pel.iter_from(start):
         if count and len(out) >= count:
             break
-        xid = ids[k]
         items = s.get(xid)
         if items is not None:
             nack = pel.map[xid]
@@ -1154,45 +1264,65 @@ def _xread(c, argv, xreadgroup: bool):
     r = parse_read(c, argv, xreadgroup)
     if serve_reads(c, r):
         return
-    # Nothing now: BLOCK waits are not implemented yet, so a blocking read answers like a timeout.
+    if r.timeout < 0 or not may_block(c):
+        c.w.null_array()       # no BLOCK, or inside a transaction: answer like a timeout
+        return
+    # Wait for one of the streams to grow. When woken the command runs again, with `$` replaced by the IDs it
+    # meant now, so entries added in between are not skipped.
+    resolved = list(argv)
+    first_id = r.streams_arg + len(r.keys)
+    for k in range(len(r.keys)):
+        if resolved[first_id + k] == b"$":
+            resolved[first_id + k] = fmt_id(r.ids[k])
+    deadline = time.monotonic() + (r.timeout - now_ms()) / 1000.0 if r.timeout > 0 else 0.0
+    block(c, r.keys, deadline, "stream", _reply_timeout, argv=resolved)
+
+
+def _reply_timeout(c):
     c.w.null_array()
 
 
-@command("xread", -4, "readonly blocking movablekeys", (0, 0, 0), G, "Return never seen elements in multiple "
-         "streams, with IDs greater than the ones reported by the caller for each stream. Can block.",
-         since="5.0.0", acl="@read @stream @slow @blocking")
+def _keys_after_streams(first: int):
+    """The key spec of XREAD (search from 1) and XREADGROUP (from 4): after the first STREAMS word, the first half
+    of what follows."""
+    def keys(argv) -> list:
+        for i in range(first, len(argv)):
+            if argv[i].lower() == b"streams":
+                return list(range(i + 1, i + 1 + (len(argv) - i - 1) // 2))
+        return []
+    return keys
+
+
+@command("xread", -4, "readonly blocking movablekeys", (0, 0, 0), G, "Read entries newer than given IDs from streams, optionally waiting for them",
+         since="5.0.0", acl="@read @stream @slow @blocking", keys_fn=_keys_after_streams(1))
 def xread_command(c, argv):
     _xread(c, argv, False)
 
 
-@command("xreadgroup", -7, "write blocking movablekeys", (0, 0, 0), G, "Return new entries from a stream using a "
-         "consumer group, or access the history of the pending entries for a given consumer. Can block.",
-         since="5.0.0", acl="@write @stream @slow @blocking")
+@command("xreadgroup", -7, "write blocking movablekeys", (0, 0, 0), G, "Read entries for a consumer of a group, optionally waiting for new ones",
+         since="5.0.0", acl="@write @stream @slow @blocking", keys_fn=_keys_after_streams(4))
 def xreadgroup_command(c, argv):
     _xread(c, argv, True)
 
 
 # -- XGROUP -------------------------------------------------------------------------------------------------------
-container("xgroup", G, "A container for consumer groups commands", since="5.0.0")
+container("xgroup", G, "Manage consumer groups", since="5.0.0")
 
 XGROUP_HELP = [
     "XGROUP <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-    "CREATE <key> <groupname> <id|$> [option]",
-    "    Create a new consumer group. Options are:",
-    "    * MKSTREAM",
-    "      Create the empty stream if it does not exist.",
-    "    * ENTRIESREAD entries_read",
-    "      Set the group's entries_read counter (internal use).",
-    "CREATECONSUMER <key> <groupname> <consumer>",
-    "    Create a new consumer in the specified group.",
-    "DELCONSUMER <key> <groupname> <consumer>",
-    "    Remove the specified consumer.",
-    "DESTROY <key> <groupname>",
-    "    Remove the specified group.",
-    "SETID <key> <groupname> <id|$> [ENTRIESREAD entries_read]",
-    "    Set the current group ID and entries_read counter.",
+    "CREATE <key> <group> <id|$> [MKSTREAM] [ENTRIESREAD <n>]",
+    "    Make a consumer group that starts after <id> ($: the stream's last entry); MKSTREAM makes an empty",
+    "    stream when the key is missing; ENTRIESREAD sets how many entries the group has read.",
+    "CREATECONSUMER <key> <group> <consumer>",
+    "    Add a consumer to the group.",
+    "DELCONSUMER <key> <group> <consumer>",
+    "    Remove a consumer and its pending entries.",
+    "DESTROY <key> <group>",
+    "    Remove the group.",
+    "SETID <key> <group> <id|$> [ENTRIESREAD <n>]",
+    "    Move the group's last delivered ID (and its read counter).",
     "HELP",
-    "    Prints this help.",
+    "    This help.",
 ]
 
 
@@ -1233,7 +1363,7 @@ def _xgroup_prepare(c, argv, sub: bytes):
     return s, group, mkstream, entries_read
 
 
-@command("create", -5, "write denyoom", (2, 2, 1), parent="xgroup", summary="Create a consumer group.",
+@command("create", -5, "write denyoom", (2, 2, 1), parent="xgroup", summary="Make a consumer group",
          since="5.0.0")
 def xgroup_create_command(c, argv):
     s, _, mkstream, entries_read = _xgroup_prepare(c, argv, b"create")
@@ -1243,6 +1373,8 @@ def xgroup_create_command(c, argv):
         xid = s.last_id if s is not None else 0
     else:
         xid = parse_id(argv[4], 0, strict=True)
+    global _created_stream
+    _created_stream = s is None
     if s is None:
         s = StreamValue()
         c.db.add(argv[2], s)
@@ -1256,8 +1388,7 @@ def xgroup_create_command(c, argv):
     c.w.ok()
 
 
-@command("setid", -5, "write", (2, 2, 1), parent="xgroup", summary="Set a consumer group to an arbitrary last "
-         "delivered ID value.", since="5.0.0")
+@command("setid", -5, "write", (2, 2, 1), parent="xgroup", summary="Move a consumer group's last delivered ID", since="5.0.0")
 def xgroup_setid_command(c, argv):
     s, group, _, entries_read = _xgroup_prepare(c, argv, b"setid")
     if len(argv) not in (5, 7):
@@ -1269,7 +1400,7 @@ def xgroup_setid_command(c, argv):
     c.w.ok()
 
 
-@command("destroy", 4, "write", (2, 2, 1), parent="xgroup", summary="Destroy a consumer group.", since="5.0.0")
+@command("destroy", 4, "write", (2, 2, 1), parent="xgroup", summary="Remove a consumer group", since="5.0.0")
 def xgroup_destroy_command(c, argv):
     s, group, _, _ = _xgroup_prepare(c, argv, b"destroy")
     if group is None:
@@ -1280,8 +1411,7 @@ def xgroup_destroy_command(c, argv):
     c.w.integer(1)
 
 
-@command("createconsumer", 5, "write denyoom", (2, 2, 1), parent="xgroup", summary="Create a consumer in a "
-         "consumer group.", since="6.2.0")
+@command("createconsumer", 5, "write denyoom", (2, 2, 1), parent="xgroup", summary="Add a consumer to a group", since="6.2.0")
 def xgroup_createconsumer_command(c, argv):
     _, group, _, _ = _xgroup_prepare(c, argv, b"createconsumer")
     name = argv[4]
@@ -1293,7 +1423,7 @@ def xgroup_createconsumer_command(c, argv):
     c.w.integer(1)
 
 
-@command("delconsumer", 5, "write", (2, 2, 1), parent="xgroup", summary="Delete a consumer from a consumer group.",
+@command("delconsumer", 5, "write", (2, 2, 1), parent="xgroup", summary="Remove a consumer from a group",
          since="5.0.0")
 def xgroup_delconsumer_command(c, argv):
     _, group, _, _ = _xgroup_prepare(c, argv, b"delconsumer")
@@ -1302,23 +1432,21 @@ def xgroup_delconsumer_command(c, argv):
     if consumer is not None:
         pending = len(consumer.pel)
         gpel = group.pel
-        for xid in consumer.pel.ids:
-            del gpel.map[xid]
-        if pending:
-            gpel.ids = [x for x in gpel.ids if x in gpel.map]
+        for xid in list(consumer.pel.map):
+            gpel.remove(xid)
         del group.consumers[argv[4]]
         c.server.dirty += 1
     c.w.integer(pending)
 
 
-@command("help", 2, "loading stale", parent="xgroup", summary="Show helpful text about the different subcommands",
+@command("help", 2, "loading stale", parent="xgroup", summary="Help for the subcommands",
          since="5.0.0", acl="@stream @slow")
 def xgroup_help_command(c, argv):
     _reply_help(c, XGROUP_HELP)
 
 
 # -- XSETID / XACK / XPENDING -------------------------------------------------------------------------------------
-@command("xsetid", -3, "write denyoom fast", (1, 1, 1), G, "An internal command for replicating stream values",
+@command("xsetid", -3, "write denyoom fast", (1, 1, 1), G, "Set a stream's last ID and counters (used for replication)",
          since="5.0.0")
 def xsetid_command(c, argv):
     xid = parse_id(argv[2], 0, strict=True)
@@ -1366,9 +1494,7 @@ def _group_of(s, name: bytes):
     return s.groups.get(name)
 
 
-@command("xack", -4, "write fast", (1, 1, 1), G, "Marks a pending message as correctly processed, effectively "
-         "removing it from the pending entries list of the consumer group. Return value of the command is the number "
-         "of messages successfully acknowledged, that is, the IDs we were actually able to resolve in the PEL.",
+@command("xack", -4, "write fast", (1, 1, 1), G, "Acknowledge entries of a consumer group",
          since="5.0.0")
 def xack_command(c, argv):
     s = _stream_or_none(c.db.lookup_read(argv[1]))
@@ -1388,8 +1514,7 @@ def xack_command(c, argv):
     c.w.integer(acked)
 
 
-@command("xpending", -3, "readonly", (1, 1, 1), G, "Return information and entries from a stream consumer group "
-         "pending entries list, that are messages fetched but never acknowledged.", since="5.0.0",
+@command("xpending", -3, "readonly", (1, 1, 1), G, "Entries delivered to a group but not yet acknowledged", since="5.0.0",
          tips="nondeterministic_output")
 def xpending_command(c, argv):
     n = len(argv)
@@ -1417,13 +1542,13 @@ def xpending_command(c, argv):
     if n == 3:
         w.array(4)
         w.integer(len(pel))
-        if not pel.ids:
+        if not len(pel):
             w.null()
             w.null()
             w.null_array()
             return
-        w.bulk(fmt_id(pel.ids[0]))
-        w.bulk(fmt_id(pel.ids[-1]))
+        w.bulk(fmt_id(pel.first()))
+        w.bulk(fmt_id(pel.last()))
         owners = [(name, len(cons.pel)) for name, cons in sorted(group.consumers.items()) if len(cons.pel)]
         w.array(len(owners))
         for name, pending in owners:
@@ -1439,11 +1564,9 @@ def xpending_command(c, argv):
         pel = consumer.pel
     now = now_ms()
     rows = []
-    ids = pel.ids
-    k = bisect_left(ids, start)
-    while count and k < len(ids) and ids[k] <= end:
-        xid = ids[k]
-        k += 1
+    for xid in pel.iter_from(start):
+        if not count or xid > end:
+            break
         nack = pel.map[xid]
         if minidle and now - nack.delivery_time < minidle:
             continue
@@ -1478,8 +1601,7 @@ def _move_nack(xid: int, nack: Nack, consumer: Consumer) -> None:
         nack.consumer = consumer
 
 
-@command("xclaim", -6, "write fast", (1, 1, 1), G, "Changes (or acquires) ownership of a message in a consumer "
-         "group, as if the message was delivered to the specified consumer.", since="5.0.0",
+@command("xclaim", -6, "write fast", (1, 1, 1), G, "Give pending entries to another consumer", since="5.0.0",
          tips="nondeterministic_output")
 def xclaim_command(c, argv):
     c.prevent_prop = True      # replicated as one XCLAIM per claimed entry
@@ -1590,8 +1712,7 @@ AUTOCLAIM_MAX_COUNT = LLONG_MAX // max(16, ATTEMPTS_FACTOR)
 AUTOCLAIM_ALLOC_LIMIT = 1 << 40     # bytes: an allocation no server of ours could make
 
 
-@command("xautoclaim", -6, "write fast", (1, 1, 1), G, "Changes (or acquires) ownership of messages in a consumer "
-         "group, as if the messages were delivered to the specified consumer.", since="6.2.0",
+@command("xautoclaim", -6, "write fast", (1, 1, 1), G, "Give pending entries idle for long enough to another consumer", since="6.2.0",
          tips="nondeterministic_output")
 def xautoclaim_command(c, argv):
     c.prevent_prop = True      # replicated as one XCLAIM per claimed or dropped entry
@@ -1635,25 +1756,31 @@ def xautoclaim_command(c, argv):
     now = now_ms()
     attempts = count * ATTEMPTS_FACTOR
     pel = group.pel
-    ids = pel.ids
-    pos = bisect_left(ids, start)
+    pos = start                  # the scan goes on from the first pending ID >= pos
     consumer = None
     claimed = []
     deleted = []
     props = []
-    while attempts and count and pos < len(ids):
+    while attempts and count and pos is not None:
+        xid = pel.ceil(pos)
+        if xid is None:
+            pos = None
+            break
         attempts -= 1
-        xid = ids[pos]
         nack = pel.map[xid]
         items = s.get(xid)
         if items is None:
             props.append(_xclaim_argv(key, gname, nack.consumer.name, fmt_id(xid), nack, group))
             server.dirty += 1
-            group.drop_nack(xid, nack)     # the next ID moves into `pos`
+            group.drop_nack(xid, nack)
             deleted.append(xid)
             count -= 1
+            pos = xid
             continue
-        pos += 1
+        if xid == MAX_ID:
+            pos = None
+        else:
+            pos = _incr_id(xid)
         if minidle and now - nack.delivery_time < minidle:
             continue
         if consumer is None:
@@ -1666,7 +1793,9 @@ def xautoclaim_command(c, argv):
         count -= 1
         props.append(_xclaim_argv(key, gname, consumer.name, fmt_id(xid), nack, group))
         server.dirty += 1
-    cursor = ids[pos] if pos < len(ids) else 0
+    cursor = pel.ceil(pos) if pos is not None else None
+    if cursor is None:
+        cursor = 0
     w = c.w
     w.array(3)
     w.bulk(fmt_id(cursor))
@@ -1684,19 +1813,31 @@ def xautoclaim_command(c, argv):
 
 
 # -- XINFO --------------------------------------------------------------------------------------------------------
-container("xinfo", G, "A container for stream introspection commands", since="5.0.0")
+container("xinfo", G, "Inspect streams and their groups", since="5.0.0")
 
 XINFO_HELP = [
     "XINFO <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-    "CONSUMERS <key> <groupname>",
-    "    Show consumers of <groupname>.",
+    "CONSUMERS <key> <group>",
+    "    The consumers of a group, with their pending counts and idle times.",
     "GROUPS <key>",
-    "    Show the stream consumer groups.",
-    "STREAM <key> [FULL [COUNT <count>]",
-    "    Show information about the stream.",
+    "    The consumer groups of a stream.",
+    "STREAM <key> [FULL [COUNT <count>]]",
+    "    A description of the stream (FULL: with its entries, groups and pending lists).",
     "HELP",
-    "    Prints this help.",
+    "    This help.",
 ]
+
+
+def _first_ids(pel, count: int) -> list:
+    """The first `count` pending IDs (all of them for 0)."""
+    if not count:
+        return list(pel.iter_from())
+    out = []
+    for xid in pel.iter_from():
+        out.append(xid)
+        if len(out) == count:
+            break
+    return out
 
 
 def _xinfo_stream_key(c, argv):
@@ -1721,7 +1862,7 @@ def _write_entries_read(w, group):
         w.null()
 
 
-@command("stream", -3, "readonly", (2, 2, 1), parent="xinfo", summary="Get information about a stream",
+@command("stream", -3, "readonly", (2, 2, 1), parent="xinfo", summary="Describe a stream",
          since="5.0.0")
 def xinfo_stream_command(c, argv):
     s = _xinfo_stream_key(c, argv)
@@ -1792,7 +1933,7 @@ def xinfo_stream_command(c, argv):
         w.bulk(b"pel-count")
         w.integer(len(g.pel))
         w.bulk(b"pending")
-        pids = g.pel.ids[:count] if count else g.pel.ids
+        pids = _first_ids(g.pel, count)
         w.array(len(pids))
         for xid in pids:
             nack = g.pel.map[xid]
@@ -1812,7 +1953,7 @@ def xinfo_stream_command(c, argv):
             w.bulk(b"pel-count")
             w.integer(len(cons.pel))
             w.bulk(b"pending")
-            cids = cons.pel.ids[:count] if count else cons.pel.ids
+            cids = _first_ids(cons.pel, count)
             w.array(len(cids))
             for xid in cids:
                 nack = cons.pel.map[xid]
@@ -1822,7 +1963,7 @@ def xinfo_stream_command(c, argv):
                 w.integer(nack.delivery_count)
 
 
-@command("groups", 3, "readonly", (2, 2, 1), parent="xinfo", summary="List the consumer groups of a stream",
+@command("groups", 3, "readonly", (2, 2, 1), parent="xinfo", summary="Describe a stream's consumer groups",
          since="5.0.0")
 def xinfo_groups_command(c, argv):
     s = _xinfo_stream_key(c, argv)
@@ -1845,7 +1986,7 @@ def xinfo_groups_command(c, argv):
         _write_group_lag(w, s, g)
 
 
-@command("consumers", 4, "readonly", (2, 2, 1), parent="xinfo", summary="List the consumers in a consumer group",
+@command("consumers", 4, "readonly", (2, 2, 1), parent="xinfo", summary="Describe the consumers of a group",
          since="5.0.0", tips="nondeterministic_output")
 def xinfo_consumers_command(c, argv):
     s = _xinfo_stream_key(c, argv)
@@ -1866,7 +2007,35 @@ def xinfo_consumers_command(c, argv):
         w.integer(max(now - cons.seen_time, 0))
 
 
-@command("help", 2, "loading stale", parent="xinfo", summary="Show helpful text about the different subcommands",
+@command("help", 2, "loading stale", parent="xinfo", summary="Help for the subcommands",
          since="5.0.0", acl="@stream @slow")
 def xinfo_help_command(c, argv):
     _reply_help(c, XINFO_HELP)
+
+
+# -- WATCH --------------------------------------------------------------------------------------------------------
+# Redis signals a stream key as modified (what aborts a WATCHing transaction) when entries are added or removed and
+# when XGROUP CREATE ... MKSTREAM creates it; consumer-group bookkeeping (XREADGROUP, XACK, XCLAIM, XAUTOCLAIM,
+# XGROUP, XSETID) leaves WATCH alone.
+_created_stream = False
+
+
+def _no_keys(cmd, argv):
+    return []
+
+
+def _created_key(cmd, argv):
+    return [2] if _created_stream else []
+
+
+def _watch_rules():
+    from kvs.commands.table import COMMANDS
+    for name in (b"xreadgroup", b"xack", b"xclaim", b"xautoclaim", b"xsetid"):
+        COMMANDS[name].written_keys_fn = _no_keys
+    groups = COMMANDS[b"xgroup"].subcommands
+    for name in (b"setid", b"destroy", b"createconsumer", b"delconsumer"):
+        groups[name].written_keys_fn = _no_keys
+    groups[b"create"].written_keys_fn = _created_key
+
+
+_watch_rules()

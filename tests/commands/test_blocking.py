@@ -133,3 +133,27 @@ def test_blocked_clients_in_info(kvs):
     assert other.info("clients")["blocked_clients"] == 0
     conn.close()
     other.close()
+
+
+def test_xread_block_woken_by_xadd(same):
+    same([(0, ("XADD", "s", "1-1", "f", "v")),
+          (0, ("SEND", "XREAD", "BLOCK", "5000", "STREAMS", "s", "$")), ("SLEEP", 0.05),
+          (1, ("XADD", "s", "2-1", "f", "new")), (0, "READ")])
+
+
+def test_xread_block_timeout_and_count(same):
+    same([(0, ("XREAD", "BLOCK", "50", "STREAMS", "s", "$")),
+          (0, ("SEND", "XREAD", "COUNT", "1", "BLOCK", "0", "STREAMS", "s", "other", "0-0", "0-0")),
+          ("SLEEP", 0.05), (1, ("XADD", "other", "5-1", "a", "b")), (0, "READ")])
+
+
+def test_xreadgroup_block_served_to_waiting_consumers_in_order(same):
+    same([(0, ("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM")),
+          (0, ("SEND", "XREADGROUP", "GROUP", "g", "c1", "BLOCK", "5000", "STREAMS", "s", ">")), ("SLEEP", 0.05),
+          (1, ("SEND", "XREADGROUP", "GROUP", "g", "c2", "BLOCK", "5000", "STREAMS", "s", ">")), ("SLEEP", 0.05),
+          (2, ("XADD", "s", "1-1", "f", "1")), (0, "READ"), (2, ("XADD", "s", "2-1", "f", "2")), (1, "READ"),
+          (2, ("XPENDING", "s", "g"))])
+
+
+def test_xread_block_inside_multi_does_not_block(same):
+    same([(0, ("MULTI",)), (0, ("XREAD", "BLOCK", "0", "STREAMS", "s", "$")), (0, ("EXEC",))])
