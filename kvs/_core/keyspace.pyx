@@ -6,8 +6,12 @@ resumed in O(1) from a number a client hands back (the SCAN cursor), where `iter
 
 When a dict grows it compacts that array, moving entries to lower positions, and a cursor taken before would
 skip some of them - breaking SCAN's promise that every element present for the whole iteration is returned. So a
-cursor also carries a tag of the dict's entry table (its address); a cursor whose tag no longer matches starts
-the walk again from the beginning. Elements may then be returned twice, which SCAN allows; none is missed.
+cursor also carries a tag of the dict's entry table (its address), and the last key each recent cursor stood
+after is remembered: when the tag no longer matches, the walk resumes right after that key's new position
+(compaction keeps the order), found by one pass of pointer comparisons. Only when that key is gone, or the cursor
+too old to be remembered, does the walk start again from the beginning - returning some elements twice, which
+SCAN allows, and missing none. A walk ends after the key that was last when it began, so it ends even while the
+dict keeps growing.
 """
 from cpython.dict cimport PyDict_Next
 from cpython.object cimport PyObject
@@ -31,15 +35,64 @@ cdef inline unsigned long long _tag(dict d) noexcept:
     return ((<uintptr_t>(<PyDictObject*>d).ma_keys >> 4) & TAG_MASK) | TAG_SET
 
 
-cdef inline Py_ssize_t _start(dict d, unsigned long long cursor) noexcept:
-    """The entry position to resume from, or 0 when the cursor belongs to another table layout."""
-    if cursor == 0 or (cursor >> POS_BITS) != _tag(d):
-        return 0
-    return <Py_ssize_t>(cursor & ((1ULL << POS_BITS) - 1))
+# (id(dict), cursor) -> (the key returned just before that cursor, the last key of the dict when the walk began),
+# for the most recent cursors handed out.
+cdef dict _cursors = {}
+cdef Py_ssize_t CURSORS_MAX = 4096
 
 
-cdef inline unsigned long long _cursor(dict d, Py_ssize_t pos) noexcept:
-    return (_tag(d) << POS_BITS) | <unsigned long long>pos
+cdef Py_ssize_t _find(dict d, object target) except -2:
+    """The entry position just after `target` (one pass of pointer comparisons), or -1 if it is gone."""
+    cdef PyObject *key
+    cdef PyObject *value
+    cdef Py_ssize_t pos = 0
+    while PyDict_Next(d, &pos, &key, &value):
+        if key == <PyObject*>target:
+            return pos
+    return -1
+
+
+cdef tuple _walk(dict d, unsigned long long cursor, Py_ssize_t count, bint items):
+    """The body of scan()/scan_items(): resume, collect up to `count`, and stop for good after the key that was
+    last when the walk began - entries appended since need not be returned, and without that bound a dict that
+    grows faster than it is scanned would never let the walk end."""
+    cdef PyObject *key
+    cdef PyObject *value
+    cdef Py_ssize_t pos = 0
+    cdef list out = []
+    cdef object state = None
+    cdef object end_key = None
+    cdef object last = None
+    cdef unsigned long long next_cursor
+    if cursor != 0:
+        state = _cursors.get((id(d), cursor))
+        if state is not None:
+            end_key = (<tuple>state)[1]
+        if (cursor >> POS_BITS) == _tag(d):
+            pos = <Py_ssize_t>(cursor & ((1ULL << POS_BITS) - 1))
+        elif state is not None:
+            # The table was rebuilt (compacted): resume right after the last key returned, wherever it is now.
+            pos = _find(d, (<tuple>state)[0])
+            if pos < 0:
+                pos = 0
+    elif d:
+        end_key = next(reversed(d))
+    if end_key is not None and end_key not in d:
+        end_key = next(reversed(d)) if d else None   # the bound was deleted: bound by today's last key
+    while count > 0:
+        if not PyDict_Next(d, &pos, &key, &value):
+            return 0, out
+        last = <object>key
+        out.append((last, <object>value) if items else last)
+        count -= 1
+        if key == <PyObject*>end_key:
+            return 0, out
+    next_cursor = (_tag(d) << POS_BITS) | <unsigned long long>pos
+    if len(_cursors) >= CURSORS_MAX:
+        del _cursors[next(iter(_cursors))]
+    _cursors[(id(d), next_cursor)] = (last, end_key)
+    return next_cursor, out
+
 
 srand(<unsigned int>time(NULL))
 
@@ -47,30 +100,12 @@ srand(<unsigned int>time(NULL))
 def scan(dict d, unsigned long long cursor, Py_ssize_t count):
     """Return (next_cursor, keys) with up to `count` keys from `cursor` (0 = the start); next_cursor is 0 once
     the walk has reached the end."""
-    cdef PyObject *key
-    cdef PyObject *value
-    cdef list out = []
-    cdef Py_ssize_t pos = _start(d, cursor)
-    while count > 0:
-        if not PyDict_Next(d, &pos, &key, &value):
-            return 0, out
-        out.append(<object>key)
-        count -= 1
-    return _cursor(d, pos), out
+    return _walk(d, cursor, count, False)
 
 
 def scan_items(dict d, unsigned long long cursor, Py_ssize_t count):
     """Like scan() but yields (key, value) pairs."""
-    cdef PyObject *key
-    cdef PyObject *value
-    cdef list out = []
-    cdef Py_ssize_t pos = _start(d, cursor)
-    while count > 0:
-        if not PyDict_Next(d, &pos, &key, &value):
-            return 0, out
-        out.append((<object>key, <object>value))
-        count -= 1
-    return _cursor(d, pos), out
+    return _walk(d, cursor, count, True)
 
 
 def random_key(dict d):

@@ -10,12 +10,12 @@ kvs/commands/t_zset.py (measured by bench/micro/test_zset_bench.py).
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from cpython.float cimport PyFloat_FromDouble
 from cpython.list cimport PyList_Append
+from cpython.mem cimport PyMem_Malloc, PyMem_Realloc, PyMem_Free
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_INCREF, Py_DECREF
 from libc.math cimport isnan, isinf, floor
 from libc.stdint cimport uint64_t
 from libc.stdio cimport snprintf
-from cpython.mem cimport PyMem_Malloc, PyMem_Realloc, PyMem_Free
 from libc.stdlib cimport strtod
 from libc.string cimport memcmp
 from libc.time cimport time

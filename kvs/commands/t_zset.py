@@ -35,7 +35,7 @@ from kvs._core.zskiplist import (ADD_GT, ADD_INCR, ADD_LT, ADD_NX, ADD_XX, OUT_A
                                  parse_score_range, write_pairs, write_range)
 from kvs.commands.args import LLONG_MAX, float_arg, int_arg
 from kvs.commands.keys import parse_cursor, parse_scan_options
-from kvs.commands.table import command
+from kvs.commands.table import command, numkeys_at
 from kvs.config import string_match
 from kvs.db import type_name
 from kvs.errors import CommandError
@@ -620,15 +620,11 @@ def zmpop(c, keys, where: int, count: int):
     key, popped = generic_zpop(c, keys, where, True, count, True, True)
     if key is not None:
         c.rewrite_argv([b"ZPOPMAX" if where == ZSET_MAX else b"ZPOPMIN", key, str(popped).encode()])
-        server = c.server
-        # The popped key is not at a fixed position, so the core cannot see it for WATCH.
-        if getattr(server, "watched_keys", None):
-            server.touch_watched(c.db, key)
     return key
 
 
 @command("zmpop", -4, "write movablekeys", (0, 0, 0), G, "Pop members from the first non-empty sorted set",
-         since="7.0.0")
+         since="7.0.0", keys_fn=numkeys_at(1))
 def zmpop_command(c, argv):
     keys, where, count = parse_zmpop(argv, 1)
     zmpop(c, keys, where, count)
@@ -739,9 +735,10 @@ def zscan_command(c, argv):
         next_cursor = 0
         fmt = format_listpack_score
     else:
-        if cursor >= 1 << 62:
-            cursor = 0  # a cursor we never handed out: start over rather than fail
+        # A cursor from another layout of the dict (or never handed out) restarts the walk: see keyspace.pyx.
         next_cursor, pairs = scan_items(z.dict, cursor, count)
+        if next_cursor and not scan_items(z.dict, next_cursor, 1)[1]:
+            next_cursor = 0  # nothing left: say so now rather than after one more empty round trip
         fmt = format_score
     for m, s in pairs:
         if pattern is None or string_match(pattern, m):
@@ -917,39 +914,42 @@ def zset_operation(c, argv, dstkey, numkeys_idx: int, op: int, card_only: bool, 
 
 
 @command("zunionstore", -4, "write denyoom movablekeys", (1, 1, 1), G, "Store the union of sorted sets",
-         since="2.0.0")
+         since="2.0.0", keys_fn=numkeys_at(2, (1,)))
 def zunionstore_command(c, argv):
     zset_operation(c, argv, argv[1], 2, OP_UNION, False, "zunionstore")
 
 
 @command("zinterstore", -4, "write denyoom movablekeys", (1, 1, 1), G, "Store the intersection of sorted sets",
-         since="2.0.0")
+         since="2.0.0", keys_fn=numkeys_at(2, (1,)))
 def zinterstore_command(c, argv):
     zset_operation(c, argv, argv[1], 2, OP_INTER, False, "zinterstore")
 
 
 @command("zdiffstore", -4, "write denyoom movablekeys", (1, 1, 1), G, "Store the difference of sorted sets",
-         since="6.2.0")
+         since="6.2.0", keys_fn=numkeys_at(2, (1,)))
 def zdiffstore_command(c, argv):
     zset_operation(c, argv, argv[1], 2, OP_DIFF, False, "zdiffstore")
 
 
-@command("zunion", -3, "readonly movablekeys", (0, 0, 0), G, "The union of sorted sets", since="6.2.0")
+@command("zunion", -3, "readonly movablekeys", (0, 0, 0), G, "The union of sorted sets", since="6.2.0",
+         keys_fn=numkeys_at(1))
 def zunion_command(c, argv):
     zset_operation(c, argv, None, 1, OP_UNION, False, "zunion")
 
 
-@command("zinter", -3, "readonly movablekeys", (0, 0, 0), G, "The intersection of sorted sets", since="6.2.0")
+@command("zinter", -3, "readonly movablekeys", (0, 0, 0), G, "The intersection of sorted sets", since="6.2.0",
+         keys_fn=numkeys_at(1))
 def zinter_command(c, argv):
     zset_operation(c, argv, None, 1, OP_INTER, False, "zinter")
 
 
-@command("zdiff", -3, "readonly movablekeys", (0, 0, 0), G, "The difference of sorted sets", since="6.2.0")
+@command("zdiff", -3, "readonly movablekeys", (0, 0, 0), G, "The difference of sorted sets", since="6.2.0",
+         keys_fn=numkeys_at(1))
 def zdiff_command(c, argv):
     zset_operation(c, argv, None, 1, OP_DIFF, False, "zdiff")
 
 
 @command("zintercard", -3, "readonly movablekeys", (0, 0, 0), G, "The size of the intersection of sorted sets",
-         since="7.0.0")
+         since="7.0.0", keys_fn=numkeys_at(1))
 def zintercard_command(c, argv):
     zset_operation(c, argv, None, 1, OP_INTER, True, "zintercard")

@@ -959,3 +959,35 @@ def test_skiplist_member_references_are_released():
     c = z.copy()
     del z, c
     assert sys.getrefcount(m) == before
+
+
+def test_zscan_survives_growth_and_removals(diff):
+    """Members present for the whole iteration are all returned, while others come and go (the dict grows
+    on the way, which restarts the walk)."""
+    k = diff.k
+    k.call("ZADD", "z", "1", "x" * 70, *[x for i in range(200) for x in (str(i), f"keep{i}")])
+    cursor = b"0"
+    seen = set()
+    extra = 0
+    while True:
+        cursor, flat = parse_flat(k.call("ZSCAN", "z", cursor, "COUNT", "7"))
+        seen.update(flat[::2])
+        for _ in range(4):
+            k.call("ZADD", "z", "5", f"new{extra}")
+            extra += 1
+        k.call("ZREM", "z", f"new{extra // 2}")
+        if cursor == b"0":
+            break
+    assert {b"keep%d" % i for i in range(200)} <= seen
+    assert extra > 100
+
+
+def test_command_getkeys_of_movable_key_commands(diff):
+    run_table(diff, [
+        ("COMMAND", "GETKEYS", "ZUNIONSTORE", "d", "2", "a", "b", "WEIGHTS", "1", "2"),
+        ("COMMAND", "GETKEYS", "ZINTERSTORE", "d", "1", "a"), ("COMMAND", "GETKEYS", "ZDIFFSTORE", "d", "2", "a", "b"),
+        ("COMMAND", "GETKEYS", "ZUNION", "2", "a", "b", "WITHSCORES"), ("COMMAND", "GETKEYS", "ZINTER", "1", "a"),
+        ("COMMAND", "GETKEYS", "ZDIFF", "3", "a", "b", "c"), ("COMMAND", "GETKEYS", "ZINTERCARD", "2", "a", "b"),
+        ("COMMAND", "GETKEYS", "ZMPOP", "2", "a", "b", "MIN", "COUNT", "3"),
+        ("COMMAND", "GETKEYS", "ZRANGESTORE", "d", "s", "0", "1"), ("COMMAND", "GETKEYS", "ZADD", "k", "1", "m"),
+    ])
