@@ -33,6 +33,7 @@ from kvs._core.numbers import parse_int
 from kvs._core.zskiplist import (ADD_GT, ADD_INCR, ADD_LT, ADD_NX, ADD_XX, OUT_ADDED, OUT_NAN, OUT_NOP,
                                  OUT_UPDATED, ZSet, format_listpack_score, format_score, parse_lex_range,
                                  parse_score_range, write_pairs, write_range)
+from kvs.blocking import block, may_block, parse_timeout
 from kvs.commands.args import LLONG_MAX, float_arg, int_arg
 from kvs.commands.keys import parse_cursor, parse_scan_options
 from kvs.commands.table import command, numkeys_at
@@ -953,3 +954,59 @@ def zdiff_command(c, argv):
          since="7.0.0", keys_fn=numkeys_at(1))
 def zintercard_command(c, argv):
     zset_operation(c, argv, None, 1, OP_INTER, True, "zintercard")
+
+
+# -- blocking --------------------------------------------------------------------------------------------------
+# Served at once when one of the keys holds members (and then propagated as ZPOPMIN/ZPOPMAX), otherwise the client
+# waits in kvs.blocking until a write makes one of its keys a sorted set, and the command runs again.
+_BLOCKING_ACL = "@write @sortedset @fast @blocking"
+
+
+def _reply_null_array(c):
+    c.w.null_array()
+
+
+def _bzpop(c, argv, where: int):
+    deadline = parse_timeout(argv[-1])
+    keys = argv[1:-1]
+    db = c.db
+    for key in keys:
+        z = _zset(db, key)
+        if z is None or not len(z):
+            continue
+        generic_zpop(c, [key], where, True, -1, False, True)
+        c.rewrite_argv([b"ZPOPMAX" if where == ZSET_MAX else b"ZPOPMIN", key])
+        return
+    if not may_block(c):
+        c.w.null_array()
+        return
+    block(c, keys, deadline, "zset", _reply_null_array)
+
+
+@command("bzpopmin", -3, "write noscript blocking fast", (1, -2, 1), G, "Pop the lowest-scored member of the "
+         "first non-empty sorted set, or wait for one", since="5.0.0", acl=_BLOCKING_ACL)
+def bzpopmin_command(c, argv):
+    _bzpop(c, argv, ZSET_MIN)
+
+
+@command("bzpopmax", -3, "write noscript blocking fast", (1, -2, 1), G, "Pop the highest-scored member of the "
+         "first non-empty sorted set, or wait for one", since="5.0.0", acl=_BLOCKING_ACL)
+def bzpopmax_command(c, argv):
+    _bzpop(c, argv, ZSET_MAX)
+
+
+@command("bzmpop", -5, "write blocking movablekeys", (0, 0, 0), G, "Pop members of the first non-empty sorted set, "
+         "or wait for one", since="7.0.0", acl="@write @sortedset @slow @blocking", keys_fn=numkeys_at(2))
+def bzmpop_command(c, argv):
+    deadline = parse_timeout(argv[1])
+    keys, where, count = parse_zmpop(argv, 2)
+    db = c.db
+    for key in keys:
+        z = _zset(db, key)
+        if z is not None and len(z):
+            zmpop(c, [key], where, count)
+            return
+    if not may_block(c):
+        c.w.null_array()
+        return
+    block(c, keys, deadline, "zset", _reply_null_array)

@@ -157,3 +157,21 @@ def test_xreadgroup_block_served_to_waiting_consumers_in_order(same):
 
 def test_xread_block_inside_multi_does_not_block(same):
     same([(0, ("MULTI",)), (0, ("XREAD", "BLOCK", "0", "STREAMS", "s", "$")), (0, ("EXEC",))])
+
+
+def test_bzpop_immediate_timeout_and_wake(same):
+    same([(0, ("ZADD", "z", "1", "a", "2", "b")), (0, ("BZPOPMIN", "none", "z", "0")), (0, ("BZPOPMAX", "z", "0")),
+          (0, ("BZPOPMIN", "z", "0.05")), (0, ("BZMPOP", "0.05", "1", "z", "MIN")),
+          (0, ("SEND", "BZPOPMAX", "z", "5")), ("SLEEP", 0.05), (1, ("ZADD", "z", "3", "c", "4", "d")), (0, "READ"),
+          (0, ("SEND", "BZMPOP", "5", "2", "y", "z", "MIN", "COUNT", "5")), ("SLEEP", 0.05),
+          (1, ("ZADD", "y", "1", "x")), (0, "READ"), (1, ("ZRANGE", "z", "0", "-1", "WITHSCORES"))])
+
+
+def test_bzpop_errors_and_multi(same):
+    same([(0, ("SET", "s", "x")), (0, ("BZPOPMIN", "s", "0")), (0, ("BZPOPMIN", "z", "-1")),
+          (0, ("BZMPOP", "0", "1", "z", "MIDDLE")), (0, ("MULTI",)), (0, ("BZPOPMIN", "z", "0")), (0, ("EXEC",))])
+
+
+def test_zunionstore_wakes_bzpopmin(same):
+    same([(0, ("SEND", "BZPOPMIN", "dst", "5")), ("SLEEP", 0.05), (1, ("ZADD", "src", "1", "m")),
+          (1, ("ZUNIONSTORE", "dst", "1", "src")), (0, "READ")])

@@ -121,3 +121,17 @@ def test_transaction_with_one_write_is_not_wrapped(core):
     core("GET", "a")
     core("EXEC")
     assert core.take() == [(0, [b"SET", b"a", b"1"])]
+
+
+def test_blocking_commands_propagate_their_non_blocking_form(core):
+    core("RPUSH", "l", "a", "b", "c")
+    core("ZADD", "z", "1", "m", "2", "n")
+    core.take()
+    core("BLPOP", "l", "0")
+    core("BRPOP", "l", "0")
+    core("BLMOVE", "l", "d", "LEFT", "RIGHT", "0")
+    core("BZPOPMIN", "z", "0")
+    core("BZMPOP", "0", "1", "z", "MAX", "COUNT", "5")
+    core("BLPOP", "nothing", "0")          # no connection to wait on: answered like a timeout, nothing written
+    assert core.take() == [(0, [b"LPOP", b"l"]), (0, [b"RPOP", b"l"]), (0, [b"LMOVE", b"l", b"d", b"LEFT", b"RIGHT"]),
+                           (0, [b"ZPOPMIN", b"z"]), (0, [b"ZPOPMAX", b"z", b"1"])]
