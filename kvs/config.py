@@ -1284,6 +1284,9 @@ class Config:
 
     def __init__(self):
         self._values: dict[str, Any] = {}
+        # The live values by canonical name, for hot paths that cannot afford __getitem__'s alias handling and
+        # copies: read-only by convention (lists and dicts in it must not be mutated).
+        self.values = self._values
         for d in DIRECTIVES:
             if d.name == "dir":
                 continue

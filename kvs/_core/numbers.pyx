@@ -129,3 +129,48 @@ cpdef bytes format_double(double d):
         return b"nan"
     n = snprintf(buf, sizeof(buf), "%.17g", d)
     return buf[:n]
+
+
+# -- listpack element sizes (streams model Redis's node boundaries with them) ----------------------------------
+cpdef int lp_int_size(long long v) noexcept:
+    """Bytes of an integer element in a listpack, back-length included."""
+    if 0 <= v <= 127:
+        return 2
+    if -4096 <= v <= 4095:
+        return 3
+    if -32768 <= v <= 32767:
+        return 4
+    if -8388608 <= v <= 8388607:
+        return 5
+    if -2147483648 <= v <= 2147483647:
+        return 6
+    return 10
+
+
+cpdef Py_ssize_t lp_str_size(bytes s) except -1:
+    """Bytes of a string element: a listpack stores strings that read as 64-bit integers as integers."""
+    cdef Py_ssize_t n = len(s), enc
+    cdef object v
+    if 0 < n <= 20:
+        v = parse_int(s)
+        if v is not None:
+            return lp_int_size(<long long>v)
+    enc = 1 + n if n < 64 else (2 + n if n < 4096 else 5 + n)
+    if enc <= 127:
+        return enc + 1
+    if enc < 16383:
+        return enc + 2
+    if enc < 2097151:
+        return enc + 3
+    if enc < 268435455:
+        return enc + 4
+    return enc + 5
+
+
+def lp_strs_size(seq):
+    """Sum of lp_str_size over a sequence of bytes."""
+    cdef Py_ssize_t total = 0
+    cdef bytes s
+    for s in seq:
+        total += lp_str_size(s)
+    return total

@@ -35,7 +35,7 @@ import time
 from bisect import bisect_left, bisect_right, insort
 
 from kvs import errors
-from kvs._core.numbers import parse_int
+from kvs._core.numbers import lp_int_size, lp_str_size, lp_strs_size, parse_int
 from kvs.blocking import block, may_block
 from kvs.client import NORMAL
 from kvs.commands.args import LLONG_MAX, int_arg
@@ -173,38 +173,8 @@ def _decr_id(xid: int) -> int:
 
 
 # -- listpack sizes -----------------------------------------------------------------------------------------------
-def _lp_int_size(v: int) -> int:
-    """Bytes of an integer element in a listpack, back-length included."""
-    if 0 <= v <= 127:
-        return 2
-    if -4096 <= v <= 4095:
-        return 3
-    if -32768 <= v <= 32767:
-        return 4
-    if -8388608 <= v <= 8388607:
-        return 5
-    if -2147483648 <= v <= 2147483647:
-        return 6
-    return 10
-
-
-def _lp_str_size(s: bytes) -> int:
-    """Bytes of a string element: listpack stores strings that read as 64-bit integers as integers."""
-    n = len(s)
-    if 0 < n <= 20:
-        v = _strict_int(s)
-        if v is not None:
-            return _lp_int_size(v)
-    enc = 1 + n if n < 64 else 2 + n if n < 4096 else 5 + n
-    if enc <= 127:
-        return enc + 1
-    if enc < 16383:
-        return enc + 2
-    if enc < 2097151:
-        return enc + 3
-    if enc < 268435455:
-        return enc + 4
-    return enc + 5
+_lp_int_size = lp_int_size
+_lp_str_size = lp_str_size
 
 
 def _i64(v: int) -> int:
@@ -225,7 +195,7 @@ class _Node:
         self.ndel = 0
         self.fields = fields
         # header(6) + end(1) + master num-fields + master fields + master terminator(0)
-        self.body = 7 + _lp_int_size(len(fields)) + sum(map(_lp_str_size, fields)) + 2
+        self.body = 7 + _lp_int_size(len(fields)) + lp_strs_size(fields) + 2
 
     def lp_bytes(self) -> int:
         return self.body + _lp_int_size(self.live) + _lp_int_size(self.ndel)
@@ -434,10 +404,10 @@ class StreamValue:
             same = flat[0::2] == node.fields
             master = node.ids[0]
         size = (2 + _lp_int_size(_i64((xid >> 64) - (master >> 64))) + _lp_int_size(_i64((xid & U64) - (master & U64)))
-                + sum(map(_lp_str_size, flat[1::2])))
+                + lp_strs_size(flat[1::2]))
         lp_count = nfields + 3
         if not same:
-            size += _lp_int_size(nfields) + sum(map(_lp_str_size, flat[0::2]))
+            size += _lp_int_size(nfields) + lp_strs_size(flat[0::2])
             lp_count += nfields + 1
         node.body += size + _lp_int_size(lp_count)
         node.ids.append(xid)
@@ -749,8 +719,8 @@ def _write_entries(w, entries) -> None:
 
 
 def _config_node_limits(c):
-    cfg = c.server.config
-    return cfg["stream-node-max-entries"], cfg["stream-node-max-bytes"]
+    values = c.server.config.values
+    return values["stream-node-max-entries"], values["stream-node-max-bytes"]
 
 
 # -- XADD / XTRIM -------------------------------------------------------------------------------------------------
