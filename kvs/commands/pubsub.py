@@ -34,56 +34,62 @@ def _update_flag(c) -> None:
         c.flags &= ~PUBSUB
 
 
-def subscribe(c, channel: bytes) -> None:
-    if c.channels is None:
-        c.channels = {}
-    if channel not in c.channels:
-        c.channels[channel] = None
-        c.server.pubsub_channels.setdefault(channel, {})[c] = None
+# Channels and patterns are handled alike: (client attribute, server attribute, reply kinds).
+_CHANNELS = ("channels", "pubsub_channels", b"subscribe", b"unsubscribe")
+_PATTERNS = ("patterns", "pubsub_patterns", b"psubscribe", b"punsubscribe")
+
+
+def _add(c, kind, name: bytes) -> None:
+    attr, registry, reply, _ = kind
+    mine = getattr(c, attr)
+    if mine is None:
+        mine = {}
+        setattr(c, attr, mine)
+    if name not in mine:
+        mine[name] = None
+        getattr(c.server, registry).setdefault(name, {})[c] = None
     _update_flag(c)
-    _reply(c, b"subscribe", channel, _count(c))
+    _reply(c, reply, name, _count(c))
 
 
-def unsubscribe(c, channel: bytes, notify: bool = True) -> None:
-    if c.channels is not None and c.channels.pop(channel, 0) is None:
-        subs = c.server.pubsub_channels.get(channel)
+def _remove(c, kind, name: bytes, notify: bool) -> None:
+    attr, registry, _, reply = kind
+    mine = getattr(c, attr)
+    if mine is not None and mine.pop(name, 0) is None:
+        table = getattr(c.server, registry)
+        subs = table.get(name)
         if subs is not None:
             subs.pop(c, None)
             if not subs:
-                del c.server.pubsub_channels[channel]
+                del table[name]
     _update_flag(c)
     if notify:
-        _reply(c, b"unsubscribe", channel, _count(c))
+        _reply(c, reply, name, _count(c))
+
+
+def _remove_all(c, kind, notify: bool) -> None:
+    """UNSUBSCRIBE/PUNSUBSCRIBE without arguments: a reply per subscription, or one with a null name."""
+    mine = getattr(c, kind[0])
+    if not mine and notify:
+        _reply(c, kind[3], None, _count(c))
+    for name in list(mine or ()):
+        _remove(c, kind, name, notify)
+
+
+def subscribe(c, channel: bytes) -> None:
+    _add(c, _CHANNELS, channel)
 
 
 def psubscribe(c, pattern: bytes) -> None:
-    if c.patterns is None:
-        c.patterns = {}
-    if pattern not in c.patterns:
-        c.patterns[pattern] = None
-        c.server.pubsub_patterns.setdefault(pattern, {})[c] = None
-    _update_flag(c)
-    _reply(c, b"psubscribe", pattern, _count(c))
-
-
-def punsubscribe(c, pattern: bytes, notify: bool = True) -> None:
-    if c.patterns is not None and c.patterns.pop(pattern, 0) is None:
-        subs = c.server.pubsub_patterns.get(pattern)
-        if subs is not None:
-            subs.pop(c, None)
-            if not subs:
-                del c.server.pubsub_patterns[pattern]
-    _update_flag(c)
-    if notify:
-        _reply(c, b"punsubscribe", pattern, _count(c))
+    _add(c, _PATTERNS, pattern)
 
 
 def unsubscribe_all(c, notify: bool) -> None:
-    """Drop every subscription (UNSUBSCRIBE/PUNSUBSCRIBE without arguments, RESET, disconnect)."""
-    for ch in list(c.channels or ()):
-        unsubscribe(c, ch, notify)
-    for p in list(c.patterns or ()):
-        punsubscribe(c, p, notify)
+    """Drop every subscription (RESET, disconnect)."""
+    for name in list(c.channels or ()):
+        _remove(c, _CHANNELS, name, notify)
+    for name in list(c.patterns or ()):
+        _remove(c, _PATTERNS, name, notify)
 
 
 @command("subscribe", -2, _FLAGS, group=G, summary="Listen for messages on channels", since="2.0.0",
@@ -97,13 +103,9 @@ def subscribe_command(c, argv):
          acl="@pubsub @slow")
 def unsubscribe_command(c, argv):
     if len(argv) == 1:
-        if not c.channels:
-            _reply(c, b"unsubscribe", None, _count(c))
-        for ch in list(c.channels or ()):
-            unsubscribe(c, ch)
-    else:
-        for ch in argv[1:]:
-            unsubscribe(c, ch)
+        _remove_all(c, _CHANNELS, True)
+    for ch in argv[1:]:
+        _remove(c, _CHANNELS, ch, True)
 
 
 @command("psubscribe", -2, _FLAGS, group=G, summary="Listen for messages on channels matching patterns",
@@ -117,13 +119,9 @@ def psubscribe_command(c, argv):
          acl="@pubsub @slow")
 def punsubscribe_command(c, argv):
     if len(argv) == 1:
-        if not c.patterns:
-            _reply(c, b"punsubscribe", None, _count(c))
-        for p in list(c.patterns or ()):
-            punsubscribe(c, p)
-    else:
-        for p in argv[1:]:
-            punsubscribe(c, p)
+        _remove_all(c, _PATTERNS, True)
+    for p in argv[1:]:
+        _remove(c, _PATTERNS, p, True)
 
 
 def publish(server, channel: bytes, message: bytes) -> int:
