@@ -4,7 +4,7 @@ import socket
 from time import monotonic
 
 from kvs._core.conn import ConnectionCore
-from kvs.client import CLOSE_AFTER_REPLY, CLOSE_ASAP, UNIX_SOCKET
+from kvs.client import CLOSE_AFTER_REPLY, UNIX_SOCKET
 from kvs.log import log
 
 

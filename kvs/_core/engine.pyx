@@ -79,6 +79,9 @@ cdef long long lfu_log_incr(Core server, long long counter) noexcept:
     return counter
 
 
+WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
+
+
 class CommandError(Exception):
     """Raised by a command handler; the text (without the leading '-') becomes the error reply."""
 
@@ -158,6 +161,20 @@ cdef class Database:
                     return None
         if touch:
             self.touch(key)
+        return value
+
+    def of_type(self, key, type cls):
+        """lookupKeyWrite + checkType: the value at key if it is a `cls`, None if missing, WRONGTYPE otherwise."""
+        cdef object value = self.lookup(key)
+        if value is not None and type(value) is not cls:
+            raise CommandError(WRONGTYPE)
+        return value
+
+    def read_of_type(self, key, type cls):
+        """lookupKeyRead + checkType (counts keyspace hits and misses)."""
+        cdef object value = self.lookup_read(key)
+        if value is not None and type(value) is not cls:
+            raise CommandError(WRONGTYPE)
         return value
 
     def idle_seconds(self, key):

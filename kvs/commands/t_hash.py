@@ -68,18 +68,12 @@ def _limits(config):
 
 def _hash(db, key):
     """lookupKeyWrite + checkType."""
-    h = db.lookup(key)
-    if h is not None and type(h) is not HashValue:
-        raise CommandError(errors.WRONGTYPE)
-    return h
+    return db.of_type(key, HashValue)
 
 
 def _hash_read(db, key):
     """lookupKeyRead + checkType (counts keyspace hits/misses)."""
-    h = db.lookup_read(key)
-    if h is not None and type(h) is not HashValue:
-        raise CommandError(errors.WRONGTYPE)
-    return h
+    return db.read_of_type(key, HashValue)
 
 
 def _hash_or_create(db, key):

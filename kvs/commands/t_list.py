@@ -34,18 +34,12 @@ class ListValue(deque):
 
 def _list(db, key):
     """lookupKeyWrite + checkType: the list at key, or None."""
-    v = db.lookup(key)
-    if v is not None and type(v) is not ListValue:
-        raise CommandError(errors.WRONGTYPE)
-    return v
+    return db.of_type(key, ListValue)
 
 
 def _list_read(db, key):
     """lookupKeyRead + checkType (counts keyspace hits/misses)."""
-    v = db.lookup_read(key)
-    if v is not None and type(v) is not ListValue:
-        raise CommandError(errors.WRONGTYPE)
-    return v
+    return db.read_of_type(key, ListValue)
 
 
 def where_arg(b: bytes) -> int:

@@ -121,18 +121,12 @@ def new_set(c, members) -> SetValue:
 
 def _set(db, key):
     """lookupKeyWrite + checkType."""
-    s = db.lookup(key)
-    if s is not None and type(s) is not SetValue:
-        raise CommandError(errors.WRONGTYPE)
-    return s
+    return db.of_type(key, SetValue)
 
 
 def _set_read(db, key):
     """lookupKeyRead + checkType (counts keyspace hits/misses)."""
-    s = db.lookup_read(key)
-    if s is not None and type(s) is not SetValue:
-        raise CommandError(errors.WRONGTYPE)
-    return s
+    return db.read_of_type(key, SetValue)
 
 
 def _reply_set(c, members) -> None:

@@ -1591,7 +1591,6 @@ def xclaim_command(c, argv):
         except CommandError:
             break
         j += 1
-    last_id_arg = j - 1
     now = now_ms()
     force = justid = False
     retrycount = -1

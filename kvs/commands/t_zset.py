@@ -97,18 +97,12 @@ def listpack_limits(config):
 
 def _zset(db, key):
     """lookupKeyWrite + checkType: the zset at key, or None."""
-    v = db.lookup(key)
-    if v is not None and type(v) is not ZSetValue:
-        raise CommandError(errors.WRONGTYPE)
-    return v
+    return db.of_type(key, ZSetValue)
 
 
 def _zset_read(db, key):
     """lookupKeyRead + checkType (counts keyspace hits and misses)."""
-    v = db.lookup_read(key)
-    if v is not None and type(v) is not ZSetValue:
-        raise CommandError(errors.WRONGTYPE)
-    return v
+    return db.read_of_type(key, ZSetValue)
 
 
 def positive_long_arg(b: bytes, error: str = errors.MUST_BE_POSITIVE) -> int:

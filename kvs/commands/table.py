@@ -1,7 +1,6 @@
 """The command table: every command's name, arity, flags and key positions (Redis 7.0's values, as COMMAND INFO
 reports them), and the handler that runs it. Command modules register themselves with the `command` decorator."""
 from kvs._core.engine import Command
-from kvs.errors import CommandError
 
 # Flags that decide how the server treats a command (subset of Redis's; the rest are reported verbatim).
 WRITE = "write"

@@ -504,7 +504,7 @@ XRANGE_CASES = [
     ("XRANGE", "str", "-", "+", "COUNT", "0"),
     ("XRANGE", "s", f"2-{U64}", "3"),
     ("XRANGE", "s", f"(2-{U64}", "3"),
-    ("XRANGE", "s", "-", f"(3-0"),
+    ("XRANGE", "s", "-", "(3-0"),
     ("XREVRANGE", "s", "+", "-"),
     ("XREVRANGE", "s", "+", "-", "COUNT", "2"),
     ("XREVRANGE", "s", "+", "-", "COUNT", "0"),
