@@ -111,6 +111,7 @@ def run(config) -> int:
     def on_signal(signame):
         log.warning(f"Received {signame} scheduling shutdown...")
         server.shutdown_asap = True
+        server.shutdown_signal = signame
 
     loop.add_signal_handler(signal.SIGTERM, on_signal, "SIGTERM")
     loop.add_signal_handler(signal.SIGINT, on_signal, "SIGINT")
@@ -127,8 +128,16 @@ def run(config) -> int:
 
     loop.call_later(1.0 / server.hz, cron)
     log.notice("Server initialized")
-    log.notice("Ready to accept connections")
-    loop.run_until_complete(stopped)
+    # Like Redis, clients can connect while the dump loads: INFO reports the progress, the rest gets -LOADING.
+    loaded = server.persistence.start_background_load(loop)
+    if loaded is not None:
+        loop.run_until_complete(asyncio.wait([loaded, stopped], return_when=asyncio.FIRST_COMPLETED))
+        if loaded.done() and loaded.result() is not None:
+            server.persistence.report_load_failure(loaded.result())
+            return 1
+    if not stopped.done():
+        log.notice("Ready to accept connections")
+        loop.run_until_complete(stopped)
     for srv in server.listeners:
         srv.close()
     for c in list(server.clients.values()):

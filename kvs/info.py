@@ -225,7 +225,7 @@ def stats_section(s):
         ("tracking_total_prefixes", 0),
         ("unexpected_error_replies", 0),
         ("total_error_replies", st.total_error_replies),
-        ("dump_payload_sanitizations", 0),
+        ("dump_payload_sanitizations", getattr(s, "stat_dump_payload_sanitizations", 0)),
         ("total_reads_processed", s.reads_processed),
         ("total_writes_processed", s.writes_processed),
         ("io_threaded_reads_processed", 0),

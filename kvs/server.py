@@ -13,6 +13,7 @@ from kvs.db import Database, expire_step, now_ms
 from kvs.commands.multi import unwatch_all
 from kvs.commands.pubsub import unsubscribe_all
 from kvs.log import log
+from kvs.persistence.snapshot import LOADING_ERROR, Persistence
 
 
 class Stats:
@@ -70,6 +71,13 @@ class Server(Core):
         self.loop = None                   # the event loop, when there is one (timers for blocked clients)
         self.default_bind = True
         self.obuf_limits = {}
+        self.latest_fork_usec = 0
+        self.total_forks = 0
+        self.stat_dump_payload_sanitizations = 0
+        self.active_expire_enabled = True  # DEBUG SET-ACTIVE-EXPIRE
+        self.shutdown_signal = None        # "SIGTERM"/"SIGINT" that set shutdown_asap
+        self.write_denied = None           # the -MISCONF text while writes are refused
+        self.persistence = Persistence(self)
 
     # -- clients -------------------------------------------------------------------------------------------
     def next_client_id(self) -> int:
@@ -177,7 +185,41 @@ class Server(Core):
                     w.multi_dirty = True
 
     def after_flushall(self) -> None:
-        """Hook for persistence: Redis resets save-point bookkeeping after FLUSHALL."""
+        """Redis 7.0: FLUSHALL stops a BGSAVE in progress and, with save points, saves the empty dataset."""
+        self.persistence.after_flushall()
+
+    # -- refusing commands before they run (loading, disk errors) ----------------------------------------------------
+    def refresh_gates(self) -> None:
+        """Route commands through `_gated_execute` only while something must refuse them (loading the dataset,
+        -MISCONF after a failed background save). The compiled core dispatches `execute` through the instance
+        when it is overridden there, so the usual path pays nothing for these checks."""
+        self.write_denied = self.persistence.write_error()
+        if self.loading or self.write_denied is not None:
+            self.__dict__["execute"] = self._gated_execute
+        else:
+            self.__dict__.pop("execute", None)
+
+    def _gated_execute(self, c, argv) -> None:
+        # Only what a normal client sends is refused: the master link and the AOF loader must apply everything.
+        if c.kind == NORMAL:
+            cmd = self.commands.get(argv[0].lower())
+            if cmd is not None and cmd.subcommands is not None and len(argv) >= 2:
+                cmd = cmd.subcommands.get(argv[1].lower())
+            # Unknown commands, bad arity and missing AUTH get the core's own errors first, as in Redis.
+            if cmd is not None and cmd.arity_ok(len(argv)) and (c.authenticated or cmd.no_auth):
+                text = None
+                queued = c.multi_state.queued if cmd.fullname == "exec" and c.multi_state is not None else ()
+                if self.write_denied is not None and (
+                        cmd.is_write or cmd.fullname == "ping" or any(q.is_write for q, _ in queued)):
+                    text = self.write_denied
+                elif self.loading and ("loading" not in cmd.flags or
+                                       any("loading" not in q.flags for q, _ in queued)):
+                    text = LOADING_ERROR
+                if text is not None:
+                    cmd.rejected_calls += 1
+                    self.reject(c, text)
+                    return
+        Core.execute(self, c, argv)
 
     # -- monitor -------------------------------------------------------------------------------------------
     def feed_monitors(self, c: Client, argv: list) -> None:
@@ -226,6 +268,8 @@ class Server(Core):
             cmd.reset_stats()
             for sub in (cmd.subcommands or {}).values():
                 sub.reset_stats()
+        self.latest_fork_usec = self.total_forks = self.stat_dump_payload_sanitizations = 0
+        self.persistence.reset_stats()
 
     def sample_ops(self) -> None:
         t, n = self.ops_last
@@ -276,6 +320,12 @@ class Server(Core):
         cfg.on_apply("logfile", on_log)
         cfg.on_apply("proto-max-bulk-len", on_max_bulk)
 
+        def on_persistence(_cfg, old, new):
+            self.refresh_gates()
+
+        cfg.on_apply("save", on_persistence)
+        cfg.on_apply("stop-writes-on-bgsave-error", on_persistence)
+
     def apply_lfu_config(self) -> None:
         cfg = self.config
         self.lfu = "lfu" in cfg["maxmemory-policy"]
@@ -297,9 +347,15 @@ class Server(Core):
             self.handle_pending_writes()
         if self.shutdown_asap:
             self.shutdown_asap = False
-            if self.prepare_shutdown(signal=True):
+            flags = self.config["shutdown-on-sigint" if self.shutdown_signal == "SIGINT" else "shutdown-on-sigterm"]
+            flags = flags.split()
+            if self.prepare_shutdown(nosave="nosave" in flags, save="save" in flags, signal=True,
+                                     force="force" in flags):
                 return
-        self.active_expire_cycle()
+        # While the dataset loads (in another thread at start-up) there is nothing to expire or snapshot yet.
+        if self.active_expire_enabled and not self.loading:
+            self.active_expire_cycle()
+        self.persistence.cron()
         if self.blocking_keys:
             blocking.check_timeouts(self)
         if self.cron_loops % max(self.hz // 10, 1) == 0:
@@ -338,9 +394,12 @@ class Server(Core):
                 c.close()
 
     # -- shutdown --------------------------------------------------------------------------------------------
-    def prepare_shutdown(self, nosave=False, save=False, signal=False) -> bool:
+    def prepare_shutdown(self, nosave=False, save=False, signal=False, force=False) -> bool:
         """Final steps before exit (Redis's prepareForShutdown). Returns True when the server may exit."""
         log.warning("User requested shutdown...")
+        if not self.persistence.shutdown_save(nosave=nosave, save=save, force=force):
+            log.warning("Errors trying to shut down the server. Check the logs for more information.")
+            return False
         pidfile = self.config["pidfile"]
         if pidfile:
             log.notice("Removing the pid file.")

@@ -1,4 +1,5 @@
-"""Server commands: INFO, CONFIG, COMMAND, TIME, MONITOR, SHUTDOWN, LASTSAVE (Redis's server.c, config.c)."""
+"""Server commands: INFO, CONFIG, COMMAND, TIME, MONITOR, SHUTDOWN (Redis's server.c, config.c); LASTSAVE is with
+the other persistence commands in kvs/commands/persistence.py."""
 import time
 
 from kvs import errors, info
@@ -29,12 +30,6 @@ def time_command(c, argv):
     c.w.bulk(str(now % 1_000_000))
 
 
-@command("lastsave", 1, "loading stale fast", group=G, summary="Unix time of the last successful save",
-         acl="@admin @fast @dangerous", tips="nondeterministic_output")
-def lastsave_command(c, argv):
-    c.w.integer(c.server.lastsave)
-
-
 @command("monitor", 1, _ADMIN, group=G, summary="Stream every command the server runs")
 def monitor_command(c, argv):
     if c.flags & MONITOR:
@@ -46,14 +41,16 @@ def monitor_command(c, argv):
 
 @command("shutdown", -1, _ADMIN + " no_multi allow_busy", group=G, summary="Save (if configured) and stop")
 def shutdown_command(c, argv):
-    nosave = save = abort = False
+    nosave = save = abort = force = False
     for a in argv[1:]:
         o = a.lower()
         if o == b"nosave":
             nosave = True
         elif o == b"save":
             save = True
-        elif o in (b"now", b"force"):
+        elif o == b"force":
+            force = True
+        elif o == b"now":
             pass
         elif o == b"abort":
             abort = True
@@ -63,7 +60,7 @@ def shutdown_command(c, argv):
         raise CommandError(errors.SYNTAX)
     if abort:
         raise CommandError("ERR No shutdown in progress.")
-    if not c.server.prepare_shutdown(nosave=nosave, save=save):
+    if not c.server.prepare_shutdown(nosave=nosave, save=save, force=force):
         raise CommandError("ERR Errors trying to SHUTDOWN. Check logs.")
     # Success: no reply, the connection just closes.
     c.close()
@@ -92,7 +89,7 @@ def config_set_command(c, argv):
     pairs = [(argv[i].decode("utf-8", "replace"), argv[i + 1].decode("utf-8", "surrogateescape"))
              for i in range(2, len(argv), 2)]
     try:
-        c.server.config.set_pairs(pairs)
+        c.server.config.set_pairs(pairs, loading=c.server.loading)
     except ConfigSetError as e:
         raise CommandError(str(e))
     c.w.ok()

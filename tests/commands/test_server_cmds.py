@@ -272,15 +272,6 @@ def test_command_count(diff):
     diff.same("COMMAND", "COUNT", "x")
 
 
-# COMMAND INFO differences in command modules other than connection/server, with what Redis 7.0 reports; they are
-# checked by the xfail test below, so the main test still catches any new difference.
-COMMAND_INFO_KNOWN_DIFFS = {
-    b"publish": "kvs/commands/pubsub.py: Redis 7.0 lists no may_replicate flag for PUBLISH",
-    b"xread": "kvs/commands/t_stream.py: XREAD is also in ACL category @blocking",
-    b"xreadgroup": "kvs/commands/t_stream.py: XREADGROUP is also in ACL category @blocking",
-}
-
-
 def command_info_mismatches(diff, names):
     mismatched = []
     for name in names:
@@ -297,12 +288,6 @@ def command_info_mismatches(diff, names):
 def test_command_info_matches_redis(diff):
     names = kvs_command_names(diff.k)
     assert b"get" in names and b"config|get" in names and b"client|kill" in names
-    assert command_info_mismatches(diff, [n for n in names if n not in COMMAND_INFO_KNOWN_DIFFS]) == []
-
-
-@pytest.mark.xfail(reason="; ".join(COMMAND_INFO_KNOWN_DIFFS.values()))
-def test_command_info_matches_redis_other_modules(diff):
-    names = [n for n in kvs_command_names(diff.k) if n in COMMAND_INFO_KNOWN_DIFFS]
     assert command_info_mismatches(diff, names) == []
 
 
@@ -334,14 +319,6 @@ def test_command_docs_shape(diff):
     assert len(all_docs) == value(diff.k.call("COMMAND", "COUNT"))
 
 
-# since/group differences in command modules other than connection/server (Redis 7.0's values in the reasons).
-DOCS_KNOWN_DIFFS = {
-    b"pubsub|channels": "pubsub.py: PUBSUB CHANNELS since 2.8.0",
-    b"pubsub|numsub": "pubsub.py: PUBSUB NUMSUB since 2.8.0",
-    b"pubsub|numpat": "pubsub.py: PUBSUB NUMPAT since 2.8.0",
-    b"pubsub|help": "pubsub.py: PUBSUB HELP since 6.2.0",
-    b"xtrim": "t_stream.py: XTRIM since 5.0.0",
-}
 
 
 def docs_meta(conn, names):
@@ -358,16 +335,7 @@ def docs_meta(conn, names):
 def test_command_docs_since_and_group(diff):
     names = [n for n in kvs_command_names(diff.k) if b"|" not in n]
     kd, rd = docs_meta(diff.k, names), docs_meta(diff.r, names)
-    assert {n: v for n, v in kd.items() if n not in DOCS_KNOWN_DIFFS} == \
-        {n: v for n, v in rd.items() if n in kd and n not in DOCS_KNOWN_DIFFS}
-
-
-@pytest.mark.xfail(reason="; ".join(DOCS_KNOWN_DIFFS.values()))
-def test_command_docs_since_and_group_other_modules(diff):
-    names = sorted({n.split(b"|")[0] for n in DOCS_KNOWN_DIFFS})
-    kd, rd = docs_meta(diff.k, names), docs_meta(diff.r, names)
-    known = [n for n in DOCS_KNOWN_DIFFS if n in kd]
-    assert {n: kd[n] for n in known} == {n: rd[n] for n in known}
+    assert kd == {n: v for n, v in rd.items() if n in kd}
 
 
 def test_command_list(diff):
