@@ -15,6 +15,7 @@ cdef class Command:
     cdef public object keys_fn          # argv -> key indexes, for commands whose keys move (LMPOP, ZUNION ...)
     cdef public object written_keys_fn  # (cmd, argv) -> indexes of the keys it modifies, when not all of them
     cdef public bint is_write, no_auth, no_monitor
+    cdef public int fast                # FAST_GET / FAST_SET: run in C by the core (the handler stays the reference)
     cdef public long long calls, nsec, failed_calls, rejected_calls
 
 
@@ -85,6 +86,7 @@ cdef class Core:
     cdef public double lfu_log_factor
     cdef public long long lfu_decay_time
 
+    cdef int run_fast(self, ClientCore c, Command cmd, list argv) except -1
     cpdef execute(self, ClientCore c, list argv)
     cpdef call(self, ClientCore c, Command cmd, list argv)
     cpdef int process_input(self, ClientCore c, Py_ssize_t max_output=*) except -1

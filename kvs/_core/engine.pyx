@@ -31,6 +31,12 @@ cdef enum:
 cdef frozenset PUBSUB_CONTEXT = frozenset(("subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ssubscribe",
                                            "sunsubscribe", "ping", "quit", "reset"))
 
+# Commands the core runs inline, being most of every benchmark and of many real workloads: plain GET, and SET
+# without options. Their Python handlers in kvs/commands/t_string.py define the behaviour and run whenever
+# the inline version does not apply.
+FAST_GET = 1
+FAST_SET = 2
+
 cdef list MULTI_ARGV = [b"MULTI"]
 cdef list EXEC_ARGV = [b"EXEC"]
 
@@ -332,7 +338,8 @@ cdef class Core:
         self.call_depth += 1
         t0 = _mono_ns()
         try:
-            cmd.handler(c, argv)
+            if cmd.fast == 0 or not self.run_fast(c, cmd, argv):
+                cmd.handler(c, argv)
         except CommandError as e:
             cmd.failed_calls += 1
             self.reply_error(c, e.text)
@@ -370,6 +377,25 @@ cdef class Core:
         if c.flags & F_REPLY_SKIP_NEXT:
             # CLIENT REPLY SKIP takes effect on the command after itself.
             c.flags = (c.flags & ~F_REPLY_SKIP_NEXT) | F_REPLY_SKIP
+
+    cdef int run_fast(self, ClientCore c, Command cmd, list argv) except -1:
+        """The inline GET and option-less SET; returns 0 when the Python handler must run instead."""
+        cdef object value
+        if cmd.fast == FAST_GET:
+            value = c.db.lookup_read(argv[1])
+            if value is None:
+                c.w.null_c()
+            elif type(value) is bytes or type(value) is bytearray:
+                c.w.bulk_obj(value)
+            else:
+                raise CommandError(WRONGTYPE)
+            return 1
+        if cmd.fast == FAST_SET and len(argv) == 3:
+            c.db.set(argv[1], argv[2], False)
+            self.dirty += 1
+            c.w.write_c("+OK\r\n", 5)
+            return 1
+        return 0
 
     cpdef int process_input(self, ClientCore c, Py_ssize_t max_output=0) except -1:
         """Execute the complete commands buffered in the client's parser (a ProtocolError propagates after the

@@ -91,6 +91,7 @@ def make_command(name, handler, arity, flags, keys, group, summary, since, acl, 
     cmd.no_monitor = ADMIN in cmd.flags
     cmd.args = tuple(args or ())
     cmd.keys_fn = keys_fn
+    cmd.fast = 0
     cmd.written_keys_fn = WRITTEN_KEYS.get(cmd.fullname)
     cmd.reset_stats()
     return cmd
