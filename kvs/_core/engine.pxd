@@ -29,6 +29,7 @@ cdef class Database:
     cdef public long long avg_ttl
 
     cdef void touch(self, object key)
+    cdef int _new_value(self, object key) except -1
     cpdef object lookup(self, object key, bint touch=*)
     cpdef object lookup_read(self, object key)
     cpdef set(self, object key, object value, bint keep_ttl=*)
@@ -81,6 +82,7 @@ cdef class Core:
     cdef public bint is_replica
     cdef public bint loading
     cdef public long long lru_clock     # seconds, refreshed by the cron (Redis's LRU clock resolution is 1 s)
+    cdef object lru_clock_obj           # the same as a Python int, made once per tick rather than per access
     cdef public bint lfu                # maxmemory-policy is an LFU one: `access` holds frequencies
     cdef public bint child_active       # a fork child exists: leave values' pages alone (no access updates)
     cdef public double lfu_log_factor

@@ -59,6 +59,14 @@ cdef enum:
     LFU_INIT_VAL = 5
 
 
+cdef inline object lru_clock_obj(Core server):
+    """The LRU clock as a Python int, shared by every access stored during one tick (no int per access)."""
+    cdef object obj = server.lru_clock_obj
+    if obj is None or <long long>obj != server.lru_clock:
+        obj = server.lru_clock_obj = server.lru_clock
+    return obj
+
+
 cdef inline long long lfu_minutes(Core server) noexcept:
     return (server.lru_clock // 60) & 65535
 
@@ -147,7 +155,7 @@ cdef class Database:
         if server.child_active:
             return
         if not server.lfu:
-            self.access[key] = server.lru_clock
+            self.access[key] = lru_clock_obj(server)
             return
         old = self.access.get(key)
         counter = LFU_INIT_VAL if old is None else lfu_decayed(server, <long long>old)
@@ -208,22 +216,26 @@ cdef class Database:
 
     cpdef set(self, object key, object value, bint keep_ttl=False):
         self.keys[key] = value
-        self.new_value(key)
+        self._new_value(key)
         if not keep_ttl and self.expires:
             self.expires.pop(key, None)
 
     cpdef add(self, object key, object value):
         """Store a value at a key known to be absent (after a failed lookup)."""
         self.keys[key] = value
-        self.new_value(key)
+        self._new_value(key)
 
-    def new_value(self, key):
+    cdef int _new_value(self, object key) except -1:
         """A fresh value starts with the current LRU clock, or LFU's initial counter (like createObject)."""
         cdef Core server = self.server
         if server.lfu:
             self.access[key] = (lfu_minutes(server) << 8) | LFU_INIT_VAL
         else:
-            self.access[key] = server.lru_clock
+            self.access[key] = lru_clock_obj(server)
+        return 0
+
+    def new_value(self, key):
+        self._new_value(key)
 
     cpdef bint delete(self, object key):
         if self.keys.pop(key, None) is None:
