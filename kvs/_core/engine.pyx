@@ -31,11 +31,12 @@ cdef enum:
 cdef frozenset PUBSUB_CONTEXT = frozenset(("subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ssubscribe",
                                            "sunsubscribe", "ping", "quit", "reset"))
 
-# Commands the core runs inline, being most of every benchmark and of many real workloads: plain GET, and SET
-# without options. Their Python handlers in kvs/commands/t_string.py define the behaviour and run whenever
+# Commands the core runs inline, being most of every benchmark and of many real workloads: plain GET, SET
+# without options, and MSET. Their Python handlers in kvs/commands/t_string.py define the behaviour and run whenever
 # the inline version does not apply.
 FAST_GET = 1
 FAST_SET = 2
+FAST_MSET = 3
 
 cdef list MULTI_ARGV = [b"MULTI"]
 cdef list EXEC_ARGV = [b"EXEC"]
@@ -405,6 +406,15 @@ cdef class Core:
         if cmd.fast == FAST_SET and len(argv) == 3:
             c.db.set(argv[1], argv[2], False)
             self.dirty += 1
+            c.w.write_c("+OK\r\n", 5)
+            return 1
+        cdef Py_ssize_t i, argc = len(argv)
+        cdef Database db
+        if cmd.fast == FAST_MSET and argc % 2 == 1:
+            db = c.db
+            for i in range(1, argc, 2):
+                db.set(argv[i], argv[i + 1], False)
+            self.dirty += argc // 2
             c.w.write_c("+OK\r\n", 5)
             return 1
         return 0

@@ -1,7 +1,7 @@
 """String commands (Redis's t_string.c). A string value is `bytes`, or a `bytearray` once APPEND or SETRANGE
 has grown it in place (Redis's "raw" encoding)."""
 from kvs import errors
-from kvs._core.engine import FAST_GET, FAST_SET
+from kvs._core.engine import FAST_GET, FAST_MSET, FAST_SET
 from kvs._core.numbers import incr_by_float, parse_int
 from kvs.commands import table
 from kvs.commands.args import LLONG_MAX, LLONG_MIN, int_arg
@@ -587,6 +587,7 @@ def lcs_command(c, argv):
     w.integer(t.length)
 
 
-# The core runs these two inline in C; the handlers above remain the definition (and serve every other case).
+# The core runs these inline in C; the handlers above remain the definition (and serve every other case).
 table.COMMANDS[b"get"].fast = FAST_GET
 table.COMMANDS[b"set"].fast = FAST_SET
+table.COMMANDS[b"mset"].fast = FAST_MSET
