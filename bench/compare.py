@@ -31,8 +31,9 @@ def cpu_seconds(pid: int) -> float:
 
 
 def run_benchmark(port, test, n, clients, pipeline, keyspace, command=None):
-    argv = ["redis-benchmark", "-p", str(port), "-n", str(n), "-c", str(clients), "-P", str(pipeline),
-            "-r", str(keyspace), "--csv"]
+    argv = ["redis-benchmark", "-p", str(port), "-n", str(n), "-c", str(clients), "-P", str(pipeline), "--csv"]
+    if keyspace:
+        argv += ["-r", str(keyspace)]   # random keys among this many; 0 = redis-benchmark's single fixed key
     argv += [*command.split()] if command else ["-t", test]
     out = subprocess.run(argv, capture_output=True, text=True, timeout=600, check=True).stdout
     rows = list(csv.reader(io.StringIO(out)))
@@ -54,7 +55,8 @@ def main():
     p.add_argument("-n", "--requests", type=int, default=100000)
     p.add_argument("-c", "--clients", type=int, default=50)
     p.add_argument("-P", "--pipeline", type=int, default=1)
-    p.add_argument("-r", "--keyspace", type=int, default=100000)
+    p.add_argument("-r", "--keyspace", type=int, default=100000,
+                   help="random keys among this many (0: one fixed key, redis-benchmark's default)")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--command", action="append", default=[],
                    help="a custom command line to benchmark (repeatable)")
