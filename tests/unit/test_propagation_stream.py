@@ -5,27 +5,14 @@ import time
 
 import pytest
 
-from kvs import commands  # noqa: F401  (registers the command table)
 from kvs.client import FAKE, NORMAL
-from kvs.config import Config
-from kvs.server import Server
+from tests.unit.sansio import Core as _Core
 
 
-class Core:
-    def __init__(self, kind=NORMAL):
-        self.server = Server(Config())
-        self.client = self.server.create_client(kind=kind)
-        self.fed = []
-        self.server.propagation_subscribers.append(lambda dbid, argv: self.fed.append((dbid, list(argv))))
+def Core(kind=NORMAL):
+    """Stream commands behave differently for normal clients and the master link/AOF loader."""
+    return _Core(kind=kind, with_db=False)
 
-    def __call__(self, *args):
-        argv = [a if isinstance(a, bytes) else str(a).encode() for a in args]
-        self.server.execute(self.client, argv)
-        return self.client.w.take()
-
-    def take(self):
-        fed, self.fed = self.fed, []
-        return [argv for _, argv in fed]
 
 
 def b(*args):

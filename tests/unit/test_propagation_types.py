@@ -2,32 +2,13 @@
 Redis 7.0 writes to its AOF and sends its replicas, and nothing for writes that change nothing."""
 import pytest
 
-from kvs import commands  # noqa: F401  (registers the command table)
-from kvs.client import FAKE
-from kvs.config import Config
-from kvs.server import Server
+from tests.unit.sansio import Core
 
-
-class Core:
-    def __init__(self):
-        self.server = Server(Config())
-        self.client = self.server.create_client(kind=FAKE)
-        self.fed = []
-        self.server.propagation_subscribers.append(lambda dbid, argv: self.fed.append((dbid, list(argv))))
-
-    def __call__(self, *args):
-        argv = [a if isinstance(a, bytes) else str(a).encode() for a in args]
-        self.server.execute(self.client, argv)
-        return self.client.w.take()
-
-    def take(self):
-        fed, self.fed = self.fed, []
-        return [argv for _, argv in fed]
 
 
 @pytest.fixture
 def core():
-    return Core()
+    return Core(with_db=False)
 
 
 def _bulks(raw: bytes) -> list:

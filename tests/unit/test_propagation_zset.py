@@ -5,32 +5,13 @@ import time
 
 import pytest
 
-from kvs import commands  # noqa: F401  (registers the command table)
-from kvs.client import FAKE
-from kvs.config import Config
-from kvs.server import Server
+from tests.unit.sansio import Core
 
-
-class Core:
-    def __init__(self):
-        self.server = Server(Config())
-        self.client = self.server.create_client(kind=FAKE)
-        self.fed = []
-        self.server.propagation_subscribers.append(lambda dbid, argv: self.fed.append((dbid, list(argv))))
-
-    def __call__(self, *args):
-        argv = [a if isinstance(a, bytes) else str(a).encode() for a in args]
-        self.server.execute(self.client, argv)
-        return self.client.w.take()
-
-    def take(self):
-        fed, self.fed = self.fed, []
-        return [argv for _, argv in fed]
 
 
 @pytest.fixture
 def core():
-    c = Core()
+    c = Core(with_db=False)
     c("ZADD", "z", "1", "a", "2", "b", "3", "c")
     c.take()
     return c
