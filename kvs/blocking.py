@@ -39,18 +39,6 @@ def parse_timeout(arg: bytes) -> float:
     return time.monotonic() + v if v > 0 else 0.0
 
 
-def parse_ms_timeout(arg: bytes) -> float:
-    """XREAD/XREADGROUP BLOCK milliseconds."""
-    from kvs._core.numbers import parse_int
-
-    v = parse_int(arg)
-    if v is None:
-        raise CommandError("ERR timeout is not an integer or out of range")
-    if v < 0:
-        raise CommandError("ERR timeout is negative")
-    return time.monotonic() + v / 1000.0 if v > 0 else 0.0
-
-
 def may_block(c) -> bool:
     """Inside EXEC (or for clients without a connection) blocking commands behave as if they timed out."""
     return c.server.call_depth <= 1 and c.conn is not None and c.multi_state is None

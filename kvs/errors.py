@@ -13,7 +13,6 @@ INCR_NAN_OR_INF = "ERR increment would produce NaN or Infinity"
 NO_SUCH_KEY = "ERR no such key"
 INDEX_OUT_OF_RANGE = "ERR index out of range"
 DB_INDEX_OUT_OF_RANGE = "ERR DB index is out of range"
-INVALID_DB_INDEX = "ERR invalid DB index"
 NOAUTH = "NOAUTH Authentication required."
 WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled."
 STRING_TOO_LONG = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
@@ -28,12 +27,6 @@ def wrong_arity(name: str) -> CommandError:
 
 def invalid_expire(name: str) -> CommandError:
     return CommandError(f"ERR invalid expire time in '{name}' command")
-
-
-def unknown_subcommand(sub: bytes, container: str) -> CommandError:
-    return CommandError(
-        f"ERR unknown subcommand '{sub[:128].decode('utf-8', 'replace')}'. Try {container.upper()} HELP."
-    )
 
 
 def unknown_command(argv: list) -> bytes:
