@@ -292,7 +292,7 @@ class Server(Core):
         def on_lfu(_cfg, old, new):
             self.apply_lfu_config()
 
-        for name in ("maxmemory-policy", "lfu-log-factor", "lfu-decay-time"):
+        for name in ("maxmemory", "maxmemory-policy", "lfu-log-factor", "lfu-decay-time"):
             cfg.on_apply(name, on_lfu)
 
         def on_hz(_cfg, old, new):
@@ -329,6 +329,8 @@ class Server(Core):
     def apply_lfu_config(self) -> None:
         cfg = self.config
         self.lfu = "lfu" in cfg["maxmemory-policy"]
+        # Redis stops sharing small integers once maxmemory is set with an LRU or LFU policy.
+        self.no_shared_ints = bool(cfg["maxmemory"]) and ("lru" in cfg["maxmemory-policy"] or self.lfu)
         self.lfu_log_factor = cfg["lfu-log-factor"]
         self.lfu_decay_time = cfg["lfu-decay-time"]
 

@@ -24,12 +24,14 @@ cdef class Database:
     cdef public dict keys
     cdef public dict expires
     cdef public dict access             # key -> LRU clock (seconds) or LFU (minutes << 8 | counter) of its value
+    cdef public dict string_notes       # key -> NOTE_* bits for string values Redis would encode unusually
     cdef public Core server
     cdef public Py_ssize_t expire_cursor
     cdef public long long avg_ttl
 
     cdef void touch(self, object key)
     cdef int _new_value(self, object key) except -1
+    cdef int _new_string(self, object key) except -1
     cpdef object lookup(self, object key, bint touch=*)
     cpdef object lookup_read(self, object key)
     cpdef set(self, object key, object value, bint keep_ttl=*)
@@ -84,6 +86,7 @@ cdef class Core:
     cdef public long long lru_clock     # seconds, refreshed by the cron (Redis's LRU clock resolution is 1 s)
     cdef object lru_clock_obj           # the same as a Python int, made once per tick rather than per access
     cdef public bint lfu                # maxmemory-policy is an LFU one: `access` holds frequencies
+    cdef public bint no_shared_ints     # maxmemory with an LRU/LFU policy: small integers are not shared
     cdef public bint child_active       # a fork child exists: leave values' pages alone (no access updates)
     cdef public double lfu_log_factor
     cdef public long long lfu_decay_time

@@ -55,6 +55,11 @@ cpdef long long now_ms():
     return ts.tv_sec * 1000LL + ts.tv_nsec // 1000000
 
 
+# Notes on string values whose Redis encoding the bytes alone do not tell (Database.string_notes):
+NOTE_NOT_INT = 1      # an integer-looking value Redis keeps as a plain string (INCRBYFLOAT's result): embstr/raw
+NOTE_UNSHARED = 2     # a small integer that is not one of Redis's shared objects (made under an LRU/LFU policy,
+                      # or a COPY): OBJECT REFCOUNT 1
+
 # LFU counters (Redis's evict.c): logarithmic increments, decaying by one per lfu-decay-time minutes.
 cdef enum:
     LFU_INIT_VAL = 5
@@ -141,6 +146,7 @@ cdef class Database:
         self.keys = {}
         self.expires = {}
         self.access = {}
+        self.string_notes = {}
         self.server = server
         self.expire_cursor = 0
         self.avg_ttl = 0
@@ -218,6 +224,8 @@ cdef class Database:
     cpdef set(self, object key, object value, bint keep_ttl=False):
         self.keys[key] = value
         self._new_value(key)
+        if self.string_notes or self.server.no_shared_ints:
+            self._new_string(key)
         if not keep_ttl and self.expires:
             self.expires.pop(key, None)
 
@@ -225,6 +233,20 @@ cdef class Database:
         """Store a value at a key known to be absent (after a failed lookup)."""
         self.keys[key] = value
         self._new_value(key)
+        if self.string_notes or self.server.no_shared_ints:
+            self._new_string(key)
+
+    cdef int _new_string(self, object key) except -1:
+        """A new value drops the old value's notes; made while small integers are not shared, it is unshared."""
+        if self.server.no_shared_ints:
+            self.string_notes[key] = NOTE_UNSHARED
+        else:
+            self.string_notes.pop(key, None)
+        return 0
+
+    def new_string(self, key):
+        """For writers that replace a value in place of set() (INCR): the same bookkeeping."""
+        self._new_string(key)
 
     cdef int _new_value(self, object key) except -1:
         """A fresh value starts with the current LRU clock, or LFU's initial counter (like createObject)."""
@@ -242,6 +264,8 @@ cdef class Database:
         if self.keys.pop(key, None) is None:
             return False
         self.access.pop(key, None)
+        if self.string_notes:
+            self.string_notes.pop(key, None)
         if self.expires:
             self.expires.pop(key, None)
         return True
@@ -264,6 +288,7 @@ cdef class Database:
         self.keys = {}
         self.expires = {}
         self.access = {}
+        self.string_notes = {}
         self.expire_cursor = 0
         self.avg_ttl = 0
         return n
@@ -272,6 +297,7 @@ cdef class Database:
         self.keys, other.keys = other.keys, self.keys
         self.expires, other.expires = other.expires, self.expires
         self.access, other.access = other.access, self.access
+        self.string_notes, other.string_notes = other.string_notes, self.string_notes
         self.avg_ttl, other.avg_ttl = other.avg_ttl, self.avg_ttl
         self.expire_cursor = other.expire_cursor = 0
 

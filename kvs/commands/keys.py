@@ -1,6 +1,7 @@
 """Commands on keys of any type (Redis's db.c and expire.c): DEL, EXISTS, TYPE, KEYS, SCAN, RENAME, COPY, MOVE,
 the EXPIRE family, TTL, PERSIST, OBJECT, and the database commands SELECT, SWAPDB, FLUSHDB, FLUSHALL, DBSIZE."""
 from kvs import errors
+from kvs._core.engine import NOTE_NOT_INT, NOTE_UNSHARED
 from kvs._core.keyspace import scan as dict_scan
 from kvs._core.numbers import parse_int
 from kvs.commands.args import LLONG_MAX, LLONG_MIN, int_arg
@@ -200,8 +201,11 @@ def _rename(c, argv, nx: bool):
             c.w.integer(0)
             return
         db.delete(dst)
+    note = db.string_notes.get(src)
     db.delete(src)
     db.add(dst, value)
+    if note is not None:
+        db.string_notes[dst] = note   # the same object moves: it keeps its encoding
     if expire != -1:
         db.set_expire(dst, expire)
     c.server.dirty += 1
@@ -250,6 +254,9 @@ def copy_command(c, argv):
             return
         dst_db.delete(dst)
     dst_db.add(dst, copy_value(value))
+    if type(value) is bytes:
+        # A copy is a new object: an embstr stays embstr, and a small integer is no longer the shared one.
+        dst_db.string_notes[dst] = src_db.string_notes.get(src, 0) | NOTE_UNSHARED
     if expire != -1:
         dst_db.set_expire(dst, expire)
     c.server.dirty += 1
@@ -277,8 +284,11 @@ def move_command(c, argv):
         c.w.integer(0)
         return
     expire = src.get_expire(key)
+    note = src.string_notes.get(key)
     src.delete(key)
     dst.add(key, value)
+    if note is not None:
+        dst.string_notes[key] = note
     if expire != -1:
         dst.set_expire(key, expire)
     c.server.dirty += 1
@@ -428,18 +438,18 @@ _SHARED_INTEGERS = 10000
 _OBJ_SHARED_REFCOUNT = 2147483647
 
 
-def string_encoding(value) -> str:
+def string_encoding(value, note: int = 0) -> str:
     if type(value) is bytearray:
         return "raw"
     n = len(value)
-    if n <= 20 and parse_int(value) is not None:
+    if n <= 20 and not note & NOTE_NOT_INT and parse_int(value) is not None:
         return "int"
     return "embstr" if n <= 44 else "raw"
 
 
-def object_encoding(value, config=None) -> str:
+def object_encoding(value, config=None, note: int = 0) -> str:
     if type(value) is bytes or type(value) is bytearray:
-        return string_encoding(value)
+        return string_encoding(value, note)
     return value.encoding(config)
 
 
@@ -455,11 +465,8 @@ def _object_target(c, argv):
 def object_encoding_command(c, argv):
     value = _object_target(c, argv)
     if value is not None:
-        c.w.bulk(object_encoding(value, c.server.config))
+        c.w.bulk(object_encoding(value, c.server.config, c.db.string_notes.get(argv[2], 0)))
 
-
-def _uses_lru_lfu(policy: str) -> bool:
-    return "lru" in policy or "lfu" in policy
 
 
 @command("refcount", 3, "readonly", (2, 2, 1), parent="object", summary="The reference count of a value",
@@ -468,13 +475,17 @@ def object_refcount_command(c, argv):
     value = _object_target(c, argv)
     if value is None:
         return
-    shared = False
-    config = c.server.config
-    # Redis stops sharing small integers only when an LRU/LFU policy is actually in force (maxmemory set).
-    if type(value) is bytes and not (config["maxmemory"] and _uses_lru_lfu(config["maxmemory-policy"])):
+    c.w.integer(object_refcount(c.db, argv[2], value))
+
+
+def object_refcount(db, key, value) -> int:
+    """Redis's refcount of a value: one, but for the shared small integers (0..9999), whose sharing was decided
+    when the value was made (kept in the database's string notes)."""
+    if type(value) is bytes and not db.string_notes.get(key, 0) & (NOTE_NOT_INT | NOTE_UNSHARED):
         n = parse_int(value)
-        shared = n is not None and 0 <= n < _SHARED_INTEGERS
-    c.w.integer(_OBJ_SHARED_REFCOUNT if shared else 1)
+        if n is not None and 0 <= n < _SHARED_INTEGERS:
+            return _OBJ_SHARED_REFCOUNT
+    return 1
 
 
 @command("idletime", 3, "readonly", (2, 2, 1), parent="object", summary="Seconds since the value was last used",

@@ -4,7 +4,7 @@ import time
 
 from kvs import errors
 from kvs.client import MASTER, UNIX_SOCKET
-from kvs.commands.keys import _OBJ_SHARED_REFCOUNT, _SHARED_INTEGERS, _uses_lru_lfu, object_encoding, reply_help
+from kvs.commands.keys import object_encoding, object_refcount, reply_help
 from kvs.commands.table import command
 from kvs.db import now_ms
 from kvs.errors import CommandError
@@ -187,15 +187,8 @@ def _debug_object(c, argv):
     if value is None:
         raise CommandError(errors.NO_SUCH_KEY)
     config = c.server.config
-    enc = object_encoding(value, config)
-    refcount = 1
-    if type(value) is bytes and not (config["maxmemory"] and _uses_lru_lfu(config["maxmemory-policy"])):
-        try:
-            n = int(value)
-            if 0 <= n < _SHARED_INTEGERS and str(n).encode() == value:
-                refcount = _OBJ_SHARED_REFCOUNT
-        except ValueError:
-            pass
+    enc = object_encoding(value, config, db.string_notes.get(key, 0))
+    refcount = object_refcount(db, key, value)
     access = db.access.get(key, 0)
     extra = _quicklist_extra(value, config) if enc == "quicklist" else ""
     c.w.simple(f"Value at:{hex(id(value))} refcount:{refcount} encoding:{enc} "

@@ -1,7 +1,7 @@
 """String commands (Redis's t_string.c). A string value is `bytes`, or a `bytearray` once APPEND or SETRANGE
 has grown it in place (Redis's "raw" encoding)."""
 from kvs import errors
-from kvs._core.engine import FAST_GET, FAST_MSET, FAST_SET
+from kvs._core.engine import FAST_GET, FAST_MSET, FAST_SET, NOTE_NOT_INT
 from kvs._core.numbers import incr_by_float, parse_int
 from kvs.commands import table
 from kvs.commands.args import LLONG_MAX, LLONG_MIN, int_arg
@@ -358,6 +358,7 @@ def _incr(c, key, delta: int):
         db.add(key, encoded)
     else:
         db.keys[key] = encoded  # INCR keeps the key's TTL
+        db.new_string(key)
     c.server.dirty += 1
     c.w.integer(new)
 
@@ -402,6 +403,8 @@ def incrbyfloat_command(c, argv):
         db.add(key, new)
     else:
         db.keys[key] = new
+    # Redis keeps the result as a plain string even when it reads as an integer (OBJECT ENCODING embstr).
+    db.string_notes[key] = NOTE_NOT_INT
     c.server.dirty += 1
     c.w.bulk(new)
     # Replay must not redo the float arithmetic: propagate the result.

@@ -599,10 +599,6 @@ def test_object_encoding_after_changes(diff):
     run_table(diff, OBJECT_AFTER)
 
 
-@pytest.mark.xfail(strict=True, reason="Redis stores an INCRBYFLOAT result as a plain string (embstr) even when it "
-                                       "reads as an integer; kvs keeps strings as bytes and reports every "
-                                       "integer-looking bytes value as 'int' (a shared one for 0..9999). Needs a "
-                                       "non-int string marker in the value representation (kvs/db.py)")
 def test_object_encoding_of_integer_incrbyfloat_result(diff):
     diff.same("INCRBYFLOAT", "f", "1")
     diff.same("OBJECT", "ENCODING", "f")
@@ -709,9 +705,6 @@ def test_object_idletime_grows(diff):
     diff.same("OBJECT", "IDLETIME", "j")
 
 
-@pytest.mark.xfail(strict=True, reason="whether a small integer is shared is decided when Redis creates the value; "
-                                       "kvs derives it from the current config when asked, so a policy change "
-                                       "afterwards changes kvs's answer (needs the representation to remember it)")
 def test_object_refcount_is_fixed_at_creation(diff, eviction_config):
     diff.same("CONFIG", "SET", "maxmemory", "1000000000")
     diff.same("CONFIG", "SET", "maxmemory-policy", "allkeys-lru")
@@ -720,9 +713,6 @@ def test_object_refcount_is_fixed_at_creation(diff, eviction_config):
     diff.same("OBJECT", "REFCOUNT", "n")
 
 
-@pytest.mark.xfail(strict=True, reason="COPY duplicates the value, so a copy of a shared small integer is not "
-                                       "shared in Redis (refcount 1); kvs cannot tell a copy from the original "
-                                       "(same representation issue as above)")
 def test_object_refcount_of_a_copied_small_integer(diff):
     diff.same("SET", "c", "5")
     diff.same("COPY", "c", "c2")
