@@ -323,7 +323,11 @@ def _expire_flags(argv) -> int:
     return flags
 
 
-def _expire_generic(c, argv, base_ms: int, seconds: bool, name: str):
+def _expire_generic(c, argv, relative: bool, seconds: bool, name: str):
+    # One clock reading per command, like Redis's command time snapshot: EXPIRE k 0.001s must not count as
+    # already expired because a millisecond ticked between computing the deadline and checking it.
+    now = now_ms()
+    base_ms = now if relative else 0
     flags = _expire_flags(argv)
     when = int_arg(argv[2])
     if seconds:
@@ -346,7 +350,7 @@ def _expire_generic(c, argv, base_ms: int, seconds: bool, name: str):
             c.w.integer(0)
             return
     server = c.server
-    if when <= now_ms() and not server.is_replica and not server.loading:
+    if when <= now and not server.is_replica and not server.loading:
         db.delete(key)
         server.dirty += 1
         c.rewrite_argv([b"UNLINK" if server.config["lazyfree-lazy-expire"] else b"DEL", key])
@@ -362,24 +366,24 @@ _EXPIRE_ARGS = "write fast"
 
 @command("expire", -3, _EXPIRE_ARGS, (1, 1, 1), G, "Set a key's time to live in seconds")
 def expire_command(c, argv):
-    _expire_generic(c, argv, now_ms(), True, "expire")
+    _expire_generic(c, argv, True, True, "expire")
 
 
 @command("pexpire", -3, _EXPIRE_ARGS, (1, 1, 1), G, "Set a key's time to live in milliseconds", since="2.6.0")
 def pexpire_command(c, argv):
-    _expire_generic(c, argv, now_ms(), False, "pexpire")
+    _expire_generic(c, argv, True, False, "pexpire")
 
 
 @command("expireat", -3, _EXPIRE_ARGS, (1, 1, 1), G, "Set a key's expiry as a unix time in seconds",
          since="1.2.0")
 def expireat_command(c, argv):
-    _expire_generic(c, argv, 0, True, "expireat")
+    _expire_generic(c, argv, False, True, "expireat")
 
 
 @command("pexpireat", -3, _EXPIRE_ARGS, (1, 1, 1), G, "Set a key's expiry as a unix time in milliseconds",
          since="2.6.0")
 def pexpireat_command(c, argv):
-    _expire_generic(c, argv, 0, False, "pexpireat")
+    _expire_generic(c, argv, False, False, "pexpireat")
 
 
 def _ttl(c, argv, unit_ms: bool, absolute: bool):
