@@ -49,10 +49,15 @@ def may_block(c) -> bool:
 _retry = None
 
 
-def block(c, keys, deadline: float, typ: str, timeout_reply, argv=None) -> None:
+def reply_null_array(c) -> None:
+    c.w.null_array()
+
+
+def block(c, keys, deadline: float, typ: str, timeout_reply=reply_null_array, argv=None) -> None:
     """Park the running command of `c` until one of `keys` (in c.db) holds a `typ` value, or the deadline.
-    `timeout_reply(c)` writes the reply for a timeout; `argv` is what to run again when woken (default: the
-    command as sent; XREAD passes its `$` IDs resolved)."""
+    `timeout_reply(c)` writes the reply for a timeout (Redis 7.0 answers every list, zset and stream timeout with
+    a null array); `argv` is what to run again when woken (default: the command as sent; XREAD passes its `$`
+    IDs resolved)."""
     server = c.server
     if _retry is not None and _retry[0] is c:
         deadline = _retry[1].deadline

@@ -13,7 +13,7 @@ from kvs._core.numbers import incr_by_float, parse_int
 from kvs.commands.args import LLONG_MAX, LLONG_MIN, int_arg
 from kvs.commands.keys import parse_cursor, parse_scan_options
 from kvs.commands.table import command
-from kvs.config import string_match
+from kvs.config import glob_matcher
 from kvs.errors import CommandError
 
 G = "hash"
@@ -367,11 +367,10 @@ def hscan_command(c, argv):
         next_cursor = 0
         fields = list(h)
     else:
-        if cursor >= 1 << 62:
-            cursor = 0  # a cursor we never handed out: start over
         next_cursor, fields = dict_scan(h.fields, cursor, count)
     if pattern is not None:
-        fields = [f for f in fields if string_match(pattern, f)]
+        match = glob_matcher(pattern)
+        fields = [f for f in fields if match(f)]
     w.array(2)
     w.bulk(str(next_cursor))
     w.array(2 * len(fields))

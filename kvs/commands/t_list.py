@@ -488,11 +488,8 @@ def _bpop(c, argv, where: int):
     if not may_block(c):
         c.w.null_array()
         return
-    block(c, keys, deadline, "list", _reply_null_array)
+    block(c, keys, deadline, "list")
 
-
-def _reply_null_array(c):
-    c.w.null_array()
 
 
 @command("blpop", -3, "write noscript blocking", (1, -2, 1), G, "Pop the first element of the first non-empty "
@@ -516,7 +513,7 @@ def _bmove(c, src_key, dst_key, wherefrom, whereto, timeout_arg, propagate_as):
         c.w.null()
         return
     # Redis 7.0 answers a timed-out BLMOVE/BRPOPLPUSH with a null array, unlike the null bulk above.
-    block(c, [src_key], deadline, "list", _reply_null_array)
+    block(c, [src_key], deadline, "list")
 
 
 @command("brpoplpush", 4, "write denyoom noscript blocking", (1, 2, 1), G, "Move the last element of a list to "
@@ -543,4 +540,4 @@ def blmpop_command(c, argv):
     if not may_block(c):
         c.w.null_array()
         return
-    block(c, keys, deadline, "list", _reply_null_array)
+    block(c, keys, deadline, "list")

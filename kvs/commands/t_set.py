@@ -12,7 +12,7 @@ from kvs._core.numbers import parse_int
 from kvs.commands.args import LLONG_MIN, int_arg
 from kvs.commands.keys import parse_cursor, parse_scan_options
 from kvs.commands.table import command, numkeys_at
-from kvs.config import string_match
+from kvs.config import glob_matcher
 from kvs.errors import CommandError
 
 G = "set"
@@ -504,7 +504,8 @@ def sscan_command(c, argv):
         batch = members[next_cursor:start]
         batch.reverse()
     if pattern is not None:
-        batch = [m for m in batch if string_match(pattern, m)]
+        match = glob_matcher(pattern)
+        batch = [m for m in batch if match(m)]
     w.array(2)
     w.bulk(str(next_cursor))
     w.bulks(batch)

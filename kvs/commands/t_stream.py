@@ -1245,11 +1245,8 @@ def _xread(c, argv, xreadgroup: bool):
         if resolved[first_id + k] == b"$":
             resolved[first_id + k] = fmt_id(r.ids[k])
     deadline = time.monotonic() + (r.timeout - now_ms()) / 1000.0 if r.timeout > 0 else 0.0
-    block(c, r.keys, deadline, "stream", _reply_timeout, argv=resolved)
+    block(c, r.keys, deadline, "stream", argv=resolved)
 
-
-def _reply_timeout(c):
-    c.w.null_array()
 
 
 def _keys_after_streams(first: int):

@@ -37,7 +37,7 @@ from kvs.blocking import block, may_block, parse_timeout
 from kvs.commands.args import LLONG_MAX, float_arg, int_arg
 from kvs.commands.keys import parse_cursor, parse_scan_options
 from kvs.commands.table import command, numkeys_at
-from kvs.config import string_match
+from kvs.config import glob_matcher
 from kvs.db import type_name
 from kvs.errors import CommandError
 
@@ -735,8 +735,9 @@ def zscan_command(c, argv):
         if next_cursor and not scan_items(z.dict, next_cursor, 1)[1]:
             next_cursor = 0  # nothing left: say so now rather than after one more empty round trip
         fmt = format_score
+    match = None if pattern is None else glob_matcher(pattern)
     for m, s in pairs:
-        if pattern is None or string_match(pattern, m):
+        if match is None or match(m):
             out.append(m)
             out.append(fmt(s))
     w = c.w
@@ -956,9 +957,6 @@ def zintercard_command(c, argv):
 _BLOCKING_ACL = "@write @sortedset @fast @blocking"
 
 
-def _reply_null_array(c):
-    c.w.null_array()
-
 
 def _bzpop(c, argv, where: int):
     deadline = parse_timeout(argv[-1])
@@ -974,7 +972,7 @@ def _bzpop(c, argv, where: int):
     if not may_block(c):
         c.w.null_array()
         return
-    block(c, keys, deadline, "zset", _reply_null_array)
+    block(c, keys, deadline, "zset")
 
 
 @command("bzpopmin", -3, "write noscript blocking fast", (1, -2, 1), G, "Pop the lowest-scored member of the "
@@ -1003,4 +1001,4 @@ def bzmpop_command(c, argv):
     if not may_block(c):
         c.w.null_array()
         return
-    block(c, keys, deadline, "zset", _reply_null_array)
+    block(c, keys, deadline, "zset")
