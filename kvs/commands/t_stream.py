@@ -753,35 +753,22 @@ def parse_add_trim(c, argv, xadd: bool):
         if xadd and opt == b"*":
             break
         lo = opt.lower()
-        if lo == b"maxlen" and moreargs:
+        if (lo == b"maxlen" or lo == b"minid") and moreargs:
             if a.strategy != TRIM_NONE:
                 raise CommandError("ERR syntax error, MAXLEN and MINID options at the same time are not compatible")
-            a.approx = False
             nxt = argv[i + 1]
-            if moreargs >= 2 and nxt == b"~":
-                a.approx = True
+            a.approx = moreargs >= 2 and nxt == b"~"
+            if moreargs >= 2 and (nxt == b"~" or nxt == b"="):
                 i += 1
-            elif moreargs >= 2 and nxt == b"=":
-                i += 1
-            a.maxlen = int_arg(argv[i + 1])
-            if a.maxlen < 0:
-                raise CommandError("ERR The MAXLEN argument must be >= 0.")
+            if lo == b"maxlen":
+                a.maxlen = int_arg(argv[i + 1])
+                if a.maxlen < 0:
+                    raise CommandError("ERR The MAXLEN argument must be >= 0.")
+                a.strategy = TRIM_MAXLEN
+            else:
+                a.minid = parse_id(argv[i + 1], 0, strict=True)
+                a.strategy = TRIM_MINID
             i += 1
-            a.strategy = TRIM_MAXLEN
-            a.arg_idx = i
-        elif lo == b"minid" and moreargs:
-            if a.strategy != TRIM_NONE:
-                raise CommandError("ERR syntax error, MAXLEN and MINID options at the same time are not compatible")
-            a.approx = False
-            nxt = argv[i + 1]
-            if moreargs >= 2 and nxt == b"~":
-                a.approx = True
-                i += 1
-            elif moreargs >= 2 and nxt == b"=":
-                i += 1
-            a.minid = parse_id(argv[i + 1], 0, strict=True)
-            i += 1
-            a.strategy = TRIM_MINID
             a.arg_idx = i
         elif lo == b"limit" and moreargs:
             a.limit = int_arg(argv[i + 1])
