@@ -94,6 +94,16 @@ def run(config) -> int:
     loop = uvloop.new_event_loop()
     server.loop = loop
     asyncio.set_event_loop(loop)
+
+    def on_signal(signame):
+        log.warning(f"Received {signame} scheduling shutdown...")
+        server.shutdown_asap = True
+        server.shutdown_signal = signame
+
+    # Before the port opens and the pidfile appears: a supervisor that signals as soon as either exists must
+    # find the handlers in place (a SIGINT inherited as ignored, as under a non-interactive shell, would be lost).
+    loop.add_signal_handler(signal.SIGTERM, on_signal, "SIGTERM")
+    loop.add_signal_handler(signal.SIGINT, on_signal, "SIGINT")
     try:
         loop.run_until_complete(start_listeners(server, loop))
     except OSError:
@@ -108,13 +118,6 @@ def run(config) -> int:
             log.warning(f"Failed to write PID file: {e.strerror}")
     server.install_config_hooks()
 
-    def on_signal(signame):
-        log.warning(f"Received {signame} scheduling shutdown...")
-        server.shutdown_asap = True
-        server.shutdown_signal = signame
-
-    loop.add_signal_handler(signal.SIGTERM, on_signal, "SIGTERM")
-    loop.add_signal_handler(signal.SIGINT, on_signal, "SIGINT")
     stopped = loop.create_future()
     server.stop_callback = lambda: stopped.done() or stopped.set_result(None)
 

@@ -7,26 +7,45 @@ import pytest
 from tests.rawconn import RawConn, encode
 
 
+def blocked_clients(conn) -> int:
+    info = conn.call("INFO", "clients").decode()
+    return int(info.split("blocked_clients:")[1].split("\r\n")[0])
+
+
+def wait_blocked(conn, count, timeout=5.0):
+    """Until the server reports `count` blocked clients: a fixed pause alone races a loaded machine."""
+    deadline = time.monotonic() + timeout
+    while blocked_clients(conn) < count and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+
 def scenario(port, steps):
     """steps: (conn index, command tuple) to call, (conn index, ("SEND", cmd...)) to send without waiting,
-    (conn index, "READ") to read a pending reply, ("SLEEP", seconds)."""
+    (conn index, "READ") to read a pending reply, ("SLEEP", seconds): pause, then wait until every connection
+    with an unread reply is blocked."""
     conns = {}
+    unread = set()
     out = []
+    control = RawConn(port)
     try:
         for step in steps:
             if step[0] == "SLEEP":
                 time.sleep(step[1])
+                wait_blocked(control, len(unread))
                 continue
             who, what = step
             conn = conns.get(who) or conns.setdefault(who, RawConn(port))
             if what == "READ":
                 out.append((who, conn.read_reply()))
+                unread.discard(who)
             elif what[0] == "SEND":
                 conn.send(encode(*what[1:]))
+                unread.add(who)
             else:
                 out.append((who, conn.call(*what)))
         return out
     finally:
+        control.close()
         for c in conns.values():
             c.close()
 
@@ -103,10 +122,10 @@ def test_client_unblock(kvs_server, redis_server, kvs, real):
         a, b = RawConn(port), RawConn(port)
         cid = int(a.call("CLIENT", "ID")[1:-2])
         a.send(encode("BLPOP", "l", "0"))
-        time.sleep(0.05)
+        wait_blocked(b, 1)
         out = [b.call("CLIENT", "UNBLOCK", str(cid)), a.read_reply()]
         a.send(encode("BLPOP", "l", "0"))
-        time.sleep(0.05)
+        wait_blocked(b, 1)
         out += [b.call("CLIENT", "UNBLOCK", str(cid), "ERROR"), a.read_reply(),
                 b.call("CLIENT", "UNBLOCK", str(cid)), b.call("CLIENT", "UNBLOCK", "999999", "FOO")]
         a.close()
@@ -126,7 +145,9 @@ def test_blocked_clients_in_info(kvs):
     other = redis.Redis(port=kvs.connection_pool.connection_kwargs["port"])
     conn = RawConn(kvs.connection_pool.connection_kwargs["port"])
     conn.send(encode("BLPOP", "l", "5"))
-    time.sleep(0.05)
+    deadline = time.monotonic() + 5
+    while other.info("clients")["blocked_clients"] < 1 and time.monotonic() < deadline:
+        time.sleep(0.005)
     assert other.info("clients")["blocked_clients"] == 1
     other.rpush("l", "x")
     assert conn.read_reply() == b"*2\r\n$1\r\nl\r\n$1\r\nx\r\n"

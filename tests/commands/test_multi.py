@@ -79,9 +79,9 @@ def test_watch_broken_by_expiry(kvs_server, redis_server, kvs, real):
     def scenario(port):
         a = RawConn(port)
         try:
-            a.call("SET", "k", "v", "PX", "30")
+            a.call("SET", "k", "v", "PX", "300")     # long enough to be alive at WATCH on a loaded machine
             out = [a.call("WATCH", "k")]
-            time.sleep(0.1)
+            time.sleep(0.4)
             out += [a.call("MULTI"), a.call("SET", "j", "1"), a.call("EXEC")]
             return out
         finally:

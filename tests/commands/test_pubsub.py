@@ -131,12 +131,16 @@ def test_slow_subscriber_is_disconnected_by_pubsub_limit():
         sub = socket.create_connection(("127.0.0.1", srv.port))
         sub.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         sub.sendall(b"SUBSCRIBE flood\r\n")
-        time.sleep(0.2)
         r = redis.Redis(port=srv.port)
+        deadline = time.monotonic() + 10
+        while r.pubsub_numsub("flood") != [(b"flood", 1)] and time.monotonic() < deadline:
+            time.sleep(0.01)
         payload = b"x" * 65536
         for _ in range(200):
             r.publish("flood", payload)
-        time.sleep(0.5)
+        deadline = time.monotonic() + 10
+        while r.info("stats")["client_output_buffer_limit_disconnections"] < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
         assert r.info("stats")["client_output_buffer_limit_disconnections"] >= 1
         assert r.pubsub_numsub("flood") == [(b"flood", 0)]
         sub.close()

@@ -509,7 +509,10 @@ def test_unknown_command_errors(diff):
 
 
 def test_unknown_command_errors_with_nul(diff):
-    diff.run(("NOSUCH", "a\x00b", "c"), ("NO\x00SUCH",), ("CONFIG", "get\x00x"))
+    # Not ("CONFIG", "get\x00x"): Redis hashes the whole name but compares with strcasecmp, so whether it finds
+    # CONFIG GET depends on its random hash seed putting both in one bucket.
+    diff.run(("NOSUCH", "a\x00b", "c"), ("NO\x00SUCH",))
+    assert diff.k.call("CONFIG", "get\x00x") == b"-ERR unknown subcommand 'get'. Try CONFIG HELP.\r\n"
 
 
 def test_arity_errors(diff):

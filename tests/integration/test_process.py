@@ -209,7 +209,9 @@ def test_output_buffer_limit_disconnects_normal_client():
         r.set("big", b"x" * (2 << 20))
         s = socket.create_connection(("127.0.0.1", srv.port))
         s.sendall(b"*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n")
-        time.sleep(0.5)
+        deadline = time.monotonic() + 10
+        while r.info("stats")["client_output_buffer_limit_disconnections"] < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
         assert r.info("stats")["client_output_buffer_limit_disconnections"] >= 1
         assert "scheduled to be closed ASAP for overcoming of output buffer limits" in srv.output()
         s.close()
