@@ -3,6 +3,8 @@
 # rewriter's RDB preamble) can write RDB records through the same CRC-updating buffer.
 from libc.stdint cimport uint64_t, int64_t
 
+from kvs._core.zskiplist cimport ZSet
+
 
 cdef struct cbuf:
     # A growable scratch buffer (malloc'd): listpacks and intsets are assembled here before being written.
@@ -26,6 +28,8 @@ cdef class Writer:
     cdef size_t lzf_cap
     cdef cbuf blob                  # container scratch
     cdef dict limits                # encoding thresholds (config values)
+    cdef Py_ssize_t hash_entries, hash_value, intset_entries   # the same, read without touching the dict
+    cdef int list_fill
 
     cdef int flush(self) except -1
     cdef int raw(self, const void *p, size_t k) except -1
@@ -43,7 +47,7 @@ cdef class Writer:
     cdef int _list(self, object lst) except -1
     cdef int _hash(self, object h, int t) except -1
     cdef int _set(self, object s, int t) except -1
-    cdef int _zset(self, object z, int t) except -1
+    cdef int _zset(self, ZSet z, int t) except -1
     cdef int _stream_id(self, object xid) except -1
     cdef int _raw_id(self, object xid) except -1
     cdef int _stream(self, object s) except -1

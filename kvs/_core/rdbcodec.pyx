@@ -8,9 +8,9 @@ Facts come from Redis's rdb.c, listpack.c, ziplist.c, intset.c, zipmap.c and t_s
 Writing is built for a forked snapshot child: the keyspace dicts are walked with PyDict_Next (borrowed references),
 a string key or value is copied straight from its bytes buffer into a fixed-size C buffer, and the common case -
 a string value - creates no Python object and touches no reference count, so the child does not dirty the parent's
-pages (copy-on-write). Collections are serialized from their own structures (hash dicts with PyDict_Next, the
-skiplist of a sorted set by its C links, set member lists by index); only lists (deques) and streams go through
-Python iteration.
+pages (copy-on-write). Collections are serialized from their own structures, again by borrowed references: slot
+values read at their offsets, hash dicts with PyDict_Next, list deques block by block, the skiplist of a sorted set
+by its C links, set member lists by index; only streams go through Python iteration.
 
 Loading parses a whole buffer (an mmap of the file, or bytes) with every read bounds-checked: a truncated,
 bit-flipped or hostile file raises RdbError with the byte offset, never reads outside the buffer, never allocates
@@ -45,8 +45,47 @@ cdef extern from "Python.h":
     PyObject *_dict_setdefault "PyDict_SetDefault"(object d, object k, object v) except NULL
     long long _as_ll "PyLong_AsLongLong"(PyObject *o) except? -1
     PyObject *_list_item "PyList_GET_ITEM"(PyObject *o, Py_ssize_t i) nogil
+    Py_ssize_t _list_size "PyList_GET_SIZE"(PyObject *o) nogil
+    Py_ssize_t _dict_size "PyDict_GET_SIZE"(PyObject *o) nogil
     object _PyDict_NewPresized(Py_ssize_t minused)
     void PyObject_GC_UnTrack(void *o)
+
+cdef extern from "structmember.h":
+    ctypedef struct PyMemberDef:
+        Py_ssize_t offset
+
+cdef extern from "Python.h":
+    ctypedef struct PyMemberDescrObject:
+        PyMemberDef *d_member
+
+cdef extern from *:
+    """
+    /* CPython's deque (Modules/_collectionsmodule.c, unchanged from 3.5 to 3.13): a doubly linked list of
+       64-slot blocks. Only the head of the struct is declared; _deque_layout_ok() checks it at run time. */
+    #define KVS_DEQUE_BLOCKLEN 64
+    typedef struct kvs_deque_block {
+        struct kvs_deque_block *leftlink;
+        PyObject *data[KVS_DEQUE_BLOCKLEN];
+        struct kvs_deque_block *rightlink;
+    } kvs_deque_block;
+    typedef struct {
+        PyObject_VAR_HEAD
+        kvs_deque_block *leftblock;
+        kvs_deque_block *rightblock;
+        Py_ssize_t leftindex;
+        Py_ssize_t rightindex;
+    } kvs_deque_head;
+    """
+    int KVS_DEQUE_BLOCKLEN
+    ctypedef struct kvs_deque_block:
+        kvs_deque_block *rightlink
+        PyObject **data
+    ctypedef struct kvs_deque_head:
+        kvs_deque_block *leftblock
+        Py_ssize_t leftindex
+    Py_ssize_t _var_size "Py_SIZE"(PyObject *o) nogil
+    PyObject *_Py_True "Py_True"
+    PyObject *_Py_None "Py_None"
 
 cdef extern from "<unistd.h>" nogil:
     int usleep(unsigned int usec)
@@ -1005,7 +1044,89 @@ cdef int _classes() except -1:
     Consumer = t_stream.Consumer
     Nack = t_stream.Nack
     ListValue = t_list.ListValue
+    global OFF_HASH_FIELDS, OFF_HASH_BIG, OFF_SET_MEMBERS, OFF_SET_BIG, DEQUE_WALK
+    OFF_HASH_FIELDS = _slot_offset(HashValue, "fields")
+    OFF_HASH_BIG = _slot_offset(HashValue, "big")
+    OFF_SET_MEMBERS = _slot_offset(SetValue, "members")
+    OFF_SET_BIG = _slot_offset(SetValue, "big")
+    DEQUE_WALK = _deque_layout_ok()
     return 0
+
+
+# -- borrowed reads for the snapshot child -------------------------------------------------------------------------
+# Reading an attribute or iterating a container the Python way takes a new reference: a write to the object's
+# header that, after fork(), copies its page. The writer reads __slots__ values at their offsets and walks deques
+# block by block instead, so serializing a collection writes to nothing of the parent's.
+cdef Py_ssize_t OFF_HASH_FIELDS = 0, OFF_HASH_BIG = 0, OFF_SET_MEMBERS = 0, OFF_SET_BIG = 0
+cdef bint DEQUE_WALK = False
+
+
+cdef Py_ssize_t _slot_offset(object cls, str name) except -1:
+    descr = cls.__dict__[name]
+    if type(descr).__name__ != "member_descriptor":
+        raise TypeError(f"{cls.__name__}.{name} is not a __slots__ member")
+    return (<PyMemberDescrObject *>descr).d_member.offset
+
+
+cdef inline PyObject *_slot(object o, Py_ssize_t offset) except NULL:
+    cdef PyObject *v = (<PyObject **>((<char *><PyObject *>o) + offset))[0]
+    if v == NULL:
+        raise ValueError(f"uninitialised {type(o).__name__} value")
+    return v
+
+
+ctypedef struct deque_walk:
+    kvs_deque_block *block
+    Py_ssize_t index
+    Py_ssize_t left
+
+
+cdef inline void _deque_start(deque_walk *w, object d) noexcept:
+    w.block = (<kvs_deque_head *><PyObject *>d).leftblock
+    w.index = (<kvs_deque_head *><PyObject *>d).leftindex
+    w.left = _var_size(<PyObject *>d)
+
+
+cdef inline PyObject *_deque_next(deque_walk *w) noexcept nogil:
+    """The next element (borrowed), NULL at the end."""
+    cdef PyObject *e
+    if w.left <= 0:
+        return NULL
+    if w.index == KVS_DEQUE_BLOCKLEN:
+        w.block = w.block.rightlink
+        w.index = 0
+    e = w.block.data[w.index]
+    w.index += 1
+    w.left -= 1
+    return e
+
+
+def borrowed_walks() -> bool:
+    """Whether lists are serialized by walking the deque's blocks (no references taken) on this interpreter."""
+    _classes()
+    return DEQUE_WALK
+
+
+cdef bint _deque_layout_ok():
+    """Whether this interpreter's deque matches the declared layout: walk deques whose head sits mid-block and
+    that span several blocks, and compare with Python iteration."""
+    cdef deque_walk w
+    cdef PyObject *e
+    cdef Py_ssize_t i
+    for shift in (0, 1, 63, 64, 100):
+        d = ListValue([object() for _ in range(300)])
+        for _ in range(shift):
+            d.popleft()
+        d.appendleft(object())
+        expected = list(d)
+        _deque_start(&w, d)
+        for i in range(len(expected)):
+            e = _deque_next(&w)
+            if e != <PyObject *>expected[i]:
+                return False
+        if _deque_next(&w) != NULL:
+            return False
+    return True
 
 
 DEFAULT_LIMITS = {
@@ -1047,6 +1168,10 @@ cdef class Writer:
         self.blob.p = NULL
         self.blob.n = self.blob.cap = self.blob.count = 0
         self.limits = limits if limits is not None else dict(DEFAULT_LIMITS)
+        self.hash_entries = self.limits["hash-max-listpack-entries"]
+        self.hash_value = self.limits["hash-max-listpack-value"]
+        self.intset_entries = self.limits["set-max-intset-entries"]
+        self.list_fill = self.limits["list-max-listpack-size"]
 
     def __dealloc__(self):
         free(self.buf)
@@ -1197,54 +1322,57 @@ cdef class Writer:
 
     # -- values --------------------------------------------------------------------------------------------------
     cdef int type_of(self, object v) except -1:
-        """The RDB type Redis 7.0 would write for this value (its in-memory encoding decides)."""
-        cdef object t = type(v)
-        if t is bytes or t is bytearray:
+        """The RDB type Redis 7.0 would write for this value (its in-memory encoding decides). Reads only borrowed
+        references (see _slot)."""
+        cdef PyTypeObject *t = _type(<PyObject *>v)
+        if t == &PyBytes_Type or t == &PyByteArray_Type:
             return T_STRING
         _classes()
-        if t is ListValue:
+        if t == <PyTypeObject *>ListValue:
             return T_LIST_QUICKLIST_2
-        if t is HashValue:
+        if t == <PyTypeObject *>HashValue:
             return T_HASH if self._hash_big(v) else T_HASH_LISTPACK
-        if t is SetValue:
+        if t == <PyTypeObject *>SetValue:
             return T_SET if self._set_big(v) else T_SET_INTSET
         if isinstance(v, ZSet):
             return T_ZSET_LISTPACK if (<ZSet>v).listpack else T_ZSET_2
-        if t is StreamValue:
+        if t == <PyTypeObject *>StreamValue:
             return T_STREAM_2
         if isinstance(v, ListValue):
             return T_LIST_QUICKLIST_2
-        raise TypeError(f"cannot serialize a {t.__name__} value")
+        raise TypeError(f"cannot serialize a {type(v).__name__} value")
 
     cdef bint _hash_big(self, object h) except -1:
-        cdef object big = h.big
+        cdef PyObject *big = _slot(h, OFF_HASH_BIG)
+        cdef PyObject *fields = _slot(h, OFF_HASH_FIELDS)
         cdef PyObject *k
         cdef PyObject *val
-        cdef Py_ssize_t pos = 0
-        cdef dict fields = h.fields
-        cdef Py_ssize_t maxv
-        if big is not None:
-            return big
-        if len(fields) > self.limits["hash-max-listpack-entries"]:
+        cdef Py_ssize_t pos = 0, fk, vk
+        cdef const unsigned char *fp
+        cdef const unsigned char *vp
+        if big != _Py_None:
+            return big == _Py_True
+        if _dict_size(fields) > self.hash_entries:
             return True
-        maxv = self.limits["hash-max-listpack-value"]
-        while _dict_next(<PyObject *>fields, &pos, &k, &val):
-            if len(<object>k) > maxv or len(<object>val) > maxv:
+        while _dict_next(fields, &pos, &k, &val):
+            _obj_buf(<object>k, &fp, &fk)
+            _obj_buf(<object>val, &vp, &vk)
+            if fk > self.hash_value or vk > self.hash_value:
                 return True
         return False
 
     cdef bint _set_big(self, object s) except -1:
-        cdef object big = s.big
-        cdef list members = s.members
-        cdef Py_ssize_t i, n = len(members), k
+        cdef PyObject *big = _slot(s, OFF_SET_BIG)
+        cdef PyObject *members = _slot(s, OFF_SET_MEMBERS)
+        cdef Py_ssize_t i, n = _list_size(members), k
         cdef const unsigned char *p
         cdef int64_t v
-        if big is True:
+        if big == _Py_True:
             return True
-        if big is None and n > self.limits["set-max-intset-entries"]:
+        if big == _Py_None and n > self.intset_entries:
             return True
         for i in range(n):
-            _obj_buf(<object>_list_item(<PyObject *>members, i), &p, &k)
+            _obj_buf(<object>_list_item(members, i), &p, &k)
             if not _str2ll(p, k, &v):
                 return True
         return False
@@ -1271,14 +1399,26 @@ cdef class Writer:
         """Quicklist 2: the elements cut into listpack nodes the way Redis's pushes to the tail would fill them
         (list-max-listpack-size), elements of 1 GiB or more in PLAIN nodes of their own. Two passes: the node
         count is written first."""
-        cdef int fill = self.limits["list-max-listpack-size"]
+        cdef int fill = self.list_fill
         cdef size_t nodes = 0, node_sz = 0, node_cnt = 0, esz
         cdef bint plain = False, have = False
         cdef const unsigned char *p
         cdef Py_ssize_t k
         cdef cbuf *b = &self.blob
-        for e in lst:
-            _obj_buf(e, &p, &k)
+        cdef deque_walk w
+        cdef PyObject *e
+        cdef list elements = None
+        cdef Py_ssize_t i = 0
+        if not DEQUE_WALK:
+            elements = list(lst)
+        _deque_start(&w, lst)
+        while True:
+            e = _deque_next(&w) if elements is None else (_list_item(<PyObject *>elements, i)
+                                                           if i < len(elements) else NULL)
+            i += 1
+            if e == NULL:
+                break
+            _obj_buf(<object>e, &p, &k)
             esz = _lp_entry_size(p, k)
             if have and not plain and _allow_insert(node_sz, node_cnt, fill, k):
                 node_sz += esz
@@ -1293,8 +1433,15 @@ cdef class Writer:
         have = False
         plain = False
         node_sz = node_cnt = 0
-        for e in lst:
-            _obj_buf(e, &p, &k)
+        _deque_start(&w, lst)
+        i = 0
+        while True:
+            e = _deque_next(&w) if elements is None else (_list_item(<PyObject *>elements, i)
+                                                           if i < len(elements) else NULL)
+            i += 1
+            if e == NULL:
+                break
+            _obj_buf(<object>e, &p, &k)
             esz = _lp_entry_size(p, k)
             if have and not plain and _allow_insert(node_sz, node_cnt, fill, k):
                 lp_append_str(b, p, k)
@@ -1324,7 +1471,7 @@ cdef class Writer:
         return 0
 
     cdef int _hash(self, object h, int t) except -1:
-        cdef dict fields = h.fields
+        cdef PyObject *fields = _slot(h, OFF_HASH_FIELDS)
         cdef PyObject *f
         cdef PyObject *val
         cdef Py_ssize_t pos = 0, fk, vk
@@ -1332,15 +1479,15 @@ cdef class Writer:
         cdef const unsigned char *vp
         cdef cbuf *b = &self.blob
         if t == T_HASH:
-            self.length(len(fields))
-            while _dict_next(<PyObject *>fields, &pos, &f, &val):
+            self.length(_dict_size(fields))
+            while _dict_next(fields, &pos, &f, &val):
                 _obj_buf(<object>f, &fp, &fk)
                 self.string(fp, fk)
                 _obj_buf(<object>val, &vp, &vk)
                 self.string(vp, vk)
             return 0
         lp_begin(b)
-        while _dict_next(<PyObject *>fields, &pos, &f, &val):
+        while _dict_next(fields, &pos, &f, &val):
             _obj_buf(<object>f, &fp, &fk)
             lp_append_str(b, fp, fk)
             _obj_buf(<object>val, &vp, &vk)
@@ -1351,14 +1498,14 @@ cdef class Writer:
         return 0
 
     cdef int _set(self, object s, int t) except -1:
-        cdef list members = s.members
-        cdef Py_ssize_t i, n = len(members), k
+        cdef PyObject *members = _slot(s, OFF_SET_MEMBERS)
+        cdef Py_ssize_t i, n = _list_size(members), k
         cdef const unsigned char *p
         cdef int64_t *vals
         if t == T_SET:
             self.length(n)
             for i in range(n):
-                _obj_buf(<object>_list_item(<PyObject *>members, i), &p, &k)
+                _obj_buf(<object>_list_item(members, i), &p, &k)
                 self.string(p, k)
             return 0
         vals = <int64_t *>malloc(sizeof(int64_t) * (n if n else 1))
@@ -1366,7 +1513,7 @@ cdef class Writer:
             raise MemoryError()
         try:
             for i in range(n):
-                _obj_buf(<object>_list_item(<PyObject *>members, i), &p, &k)
+                _obj_buf(<object>_list_item(members, i), &p, &k)
                 if not _str2ll(p, k, &vals[i]):
                     raise ValueError("intset member is not an integer")
             intset_build(&self.blob, vals, n)
@@ -1376,8 +1523,7 @@ cdef class Writer:
         cb_trim(&self.blob)
         return 0
 
-    cdef int _zset(self, object zobj, int t) except -1:
-        cdef ZSet z = <ZSet>zobj
+    cdef int _zset(self, ZSet z, int t) except -1:
         cdef zsl_node *x
         cdef cbuf *b = &self.blob
         cdef int64_t iv

@@ -385,6 +385,24 @@ def test_lists_round_trip(items):
     assert list(back) == items and type(back) is ListValue
 
 
+def test_lists_are_walked_without_references():
+    # The snapshot child serializes deques block by block (a new reference per element would copy its page).
+    assert rdbcodec.borrowed_walks()
+
+
+@given(st.integers(0, 200), st.integers(0, 200), st.integers(1, 300))
+def test_lists_with_a_moved_head_round_trip(pops, pushes, n):
+    # Heads that sit anywhere in a block and lists that span several blocks.
+    lst = ListValue(b"%d" % i for i in range(n))
+    for _ in range(min(pops, n - 1)):
+        lst.popleft()
+    for i in range(pushes):
+        lst.appendleft(b"L%d" % i)
+    expected = list(lst)
+    t, back = _roundtrip(lst)
+    assert list(back) == expected
+
+
 @settings(max_examples=150)
 @given(st.dictionaries(st.binary(max_size=70), st.binary(max_size=70), min_size=1, max_size=40),
        st.sampled_from([None, False, True]))
