@@ -97,7 +97,7 @@ def memory_section(s):
     # Redis 7.0's field list and order. kvs has no jemalloc, Lua or functions: allocator figures come from
     # malloc's own count (active == allocated, resident == RSS), script and function memory is zero, and the
     # overhead is approximated by the memory in use at start-up.
-    used = memory.used_memory()
+    used = memory.gauge.exact()
     s.peak_memory = max(getattr(s, "peak_memory", 0), used)
     rss = memory.rss()
     total = memory.total_system_memory()
@@ -203,8 +203,7 @@ def stats_section(s):
         ("expire_cycle_cpu_milliseconds", st.expire_cycle_cpu_ms),
         ("evicted_keys", st.evicted_keys),
         ("evicted_clients", st.evicted_clients),
-        ("total_eviction_exceeded_time", 0),
-        ("current_eviction_exceeded_time", 0),
+        *s.evictor.info_fields(),
         ("keyspace_hits", s.keyspace_hits),
         ("keyspace_misses", s.keyspace_misses),
         ("pubsub_channels", len(getattr(s, "pubsub_channels", ()))),

@@ -4,12 +4,14 @@ import os
 import time
 from time import perf_counter_ns
 
-from kvs import blocking, errors
+from kvs import blocking, errors, memory
 from kvs._core.engine import Core
+from kvs._core.keyspace import compact, table_slots
 from kvs._core.resp import ReplyWriter
 from kvs.client import MONITOR, NORMAL, REPLY_OFF, REPLY_SKIP, REPLY_SKIP_NEXT, Client
 from kvs.commands import table
 from kvs.db import Database, expire_step, now_ms
+from kvs.evict import EVICT_FAIL, OOM_ERROR, Evictor
 from kvs.commands.multi import unwatch_all
 from kvs.commands.pubsub import unsubscribe_all
 from kvs.log import log
@@ -36,6 +38,10 @@ class Stats:
         self.client_outbuf_limit_disconnections = 0
         self.evicted_keys = 0
         self.evicted_clients = 0
+
+
+# What a client inside MULTI may still send when out of memory (processCommand's exceptions).
+_NEVER_OOM_IN_MULTI = frozenset({"exec", "discard", "quit", "reset"})
 
 
 class Server(Core):
@@ -78,6 +84,7 @@ class Server(Core):
         self.shutdown_signal = None        # "SIGTERM"/"SIGINT" that set shutdown_asap
         self.write_denied = None           # the -MISCONF text while writes are refused
         self.persistence = Persistence(self)
+        self.evictor = Evictor(self)
 
     # -- clients -------------------------------------------------------------------------------------------
     def next_client_id(self) -> int:
@@ -194,7 +201,7 @@ class Server(Core):
         -MISCONF after a failed background save). The compiled core dispatches `execute` through the instance
         when it is overridden there, so the usual path pays nothing for these checks."""
         self.write_denied = self.persistence.write_error()
-        if self.loading or self.write_denied is not None:
+        if self.loading or self.write_denied is not None or self.config["maxmemory"]:
             self.__dict__["execute"] = self._gated_execute
         else:
             self.__dict__.pop("execute", None)
@@ -209,7 +216,12 @@ class Server(Core):
             if cmd is not None and cmd.arity_ok(len(argv)) and (c.authenticated or cmd.no_auth):
                 text = None
                 queued = c.multi_state.queued if cmd.fullname == "exec" and c.multi_state is not None else ()
-                if self.write_denied is not None and (
+                if self.config["maxmemory"] and self.evictor.perform() == EVICT_FAIL and (
+                        "denyoom" in cmd.flags or any("denyoom" in q.flags for q, _ in queued) or (
+                            c.multi_state is not None and cmd.fullname not in _NEVER_OOM_IN_MULTI)):
+                    # Inside MULTI even queuing is refused: a transaction could otherwise grow without bound.
+                    text = OOM_ERROR
+                elif self.write_denied is not None and (
                         cmd.is_write or cmd.fullname == "ping" or any(q.is_write for q, _ in queued)):
                     text = self.write_denied
                 elif self.loading and ("loading" not in cmd.flags or
@@ -270,6 +282,7 @@ class Server(Core):
                 sub.reset_stats()
         self.latest_fork_usec = self.total_forks = self.stat_dump_payload_sanitizations = 0
         self.persistence.reset_stats()
+        self.evictor.reset_stats()
 
     def sample_ops(self) -> None:
         t, n = self.ops_last
@@ -326,6 +339,18 @@ class Server(Core):
         cfg.on_apply("save", on_persistence)
         cfg.on_apply("stop-writes-on-bgsave-error", on_persistence)
 
+        def on_maxmemory(_cfg, old, new):
+            self.refresh_gates()
+            used = memory.gauge.exact()
+            if new and new < used:
+                log.warning(f"WARNING: the new maxmemory value set via CONFIG SET ({new}) is smaller than the "
+                            f"current memory usage ({used}). This will result in key eviction and/or the "
+                            f"inability to accept new write commands depending on the maxmemory-policy.")
+                self.evictor.start_background()
+
+        cfg.on_apply("maxmemory", on_maxmemory)
+        self.refresh_gates()
+
     def apply_lfu_config(self) -> None:
         cfg = self.config
         self.lfu = "lfu" in cfg["maxmemory-policy"]
@@ -358,12 +383,25 @@ class Server(Core):
         if self.active_expire_enabled and not self.loading:
             self.active_expire_cycle()
         self.persistence.cron()
+        if self.config["maxmemory"]:
+            self.evictor.perform()          # carries on an eviction that ran out of time in a command
         if self.blocking_keys:
             blocking.check_timeouts(self)
         if self.cron_loops % max(self.hz // 10, 1) == 0:
             self.sample_ops()
         if self.cron_loops % self.hz == 0:
             self.clients_cron()
+        if not self.child_active and not self.loading:
+            self.shrink_tables()
+
+    def shrink_tables(self) -> None:
+        """Like Redis's tryResizeHashTables: a table filled below 10% (mass deletion, eviction) is rebuilt to fit,
+        since a dict never shrinks by itself. Skipped while a snapshot child runs (it would copy the pages)."""
+        for db in self.dbs:
+            for d in (db.keys, db.expires, db.access):
+                slots = table_slots(d)
+                if slots > 1024 and len(d) * 10 < slots:
+                    compact(d)
 
     def active_expire_cycle(self) -> None:
         if self.is_replica:

@@ -25,6 +25,37 @@ cdef extern from "Python.h":
     ctypedef struct PyDictObject:
         void *ma_keys
 
+cdef extern from *:
+    """
+    /* The head of CPython's PyDictKeysObject (Include/internal/pycore_dict.h, 3.11-3.13 with the GIL), for the
+       length of its entry array; _nentries_ok() checks the layout at import. */
+    typedef struct {
+        Py_ssize_t dk_refcnt;
+        uint8_t dk_log2_size;
+        uint8_t dk_log2_index_bytes;
+        uint8_t dk_kind;
+        uint32_t dk_version;
+        Py_ssize_t dk_usable;
+        Py_ssize_t dk_nentries;
+        char dk_indices[];
+    } kvs_dictkeys_head;
+    typedef struct { Py_hash_t me_hash; PyObject *me_key; PyObject *me_value; } kvs_dict_entry;
+    /* The entry of a general-kind table (any key type; bytes keys always make one), NULL for another kind. */
+    static inline kvs_dict_entry *kvs_dict_entry_at(PyObject *d, Py_ssize_t i) {
+        kvs_dictkeys_head *k = (kvs_dictkeys_head *)((PyDictObject *)d)->ma_keys;
+        if (k->dk_kind != 0 || ((PyDictObject *)d)->ma_values != NULL)
+            return NULL;
+        return (kvs_dict_entry *)(k->dk_indices + ((size_t)1 << k->dk_log2_index_bytes)) + i;
+    }
+    """
+    ctypedef struct kvs_dictkeys_head:
+        Py_ssize_t dk_nentries
+        unsigned char dk_log2_size
+    ctypedef struct kvs_dict_entry:
+        PyObject *me_key
+        PyObject *me_value
+    kvs_dict_entry *kvs_dict_entry_at(PyObject *d, Py_ssize_t i) noexcept
+
 cdef enum:
     POS_BITS = 40                       # entry positions below 2^40; the tag sits above
     TAG_MASK = 0xFFFFF                  # 20 bits of the table address ...
@@ -108,14 +139,80 @@ def scan_items(dict d, unsigned long long cursor, Py_ssize_t count):
     return _walk(d, cursor, count, True)
 
 
+cdef inline Py_ssize_t _nentries(dict d) noexcept:
+    return (<kvs_dictkeys_head *>(<PyDictObject *>d).ma_keys).dk_nentries
+
+
+cdef bint _nentries_ok():
+    """Whether the declared layout gives the entry count: after appends and deletions, PyDict_Next must find the
+    last live entry just below it and nothing from it on."""
+    cdef PyObject *key
+    cdef PyObject *value
+    cdef Py_ssize_t pos, i
+    cdef kvs_dict_entry *e
+    for n in (1, 5, 100, 3000):
+        d = {i: i for i in range(n)}
+        for i in range(0, n, 3):
+            del d[i]
+        d[-1] = -1
+        if _nentries(d) < len(d) or _nentries(d) > 8 * n + 16:
+            return False
+        pos = _nentries(d) - 1
+        if not PyDict_Next(d, &pos, &key, &value) or <object>key != -1:
+            return False
+        pos = _nentries(d)
+        if PyDict_Next(d, &pos, &key, &value):
+            return False
+        # Every slot read directly agrees with PyDict_Next.
+        live = {}
+        for i in range(_nentries(d)):
+            e = kvs_dict_entry_at(<PyObject *>d, i)
+            if e == NULL:
+                return False
+            if e.me_value != NULL:
+                live[i] = <object>e.me_key
+        pos = 0
+        i = 0
+        while PyDict_Next(d, &pos, &key, &value):
+            if live.get(pos - 1, _MISSING) is not <object>key:
+                return False
+            i += 1
+        if i != len(live):
+            return False
+    return True
+
+
+cdef object _MISSING = object()
+
+
+cdef bint NENTRIES_OK = _nentries_ok()
+
+
 def random_key(dict d):
-    """A key picked from a random entry position (uniform enough for RANDOMKEY); None when empty."""
+    """A key picked uniformly from the live entries; None when empty. Positions are drawn over the whole entry
+    array and redrawn when they hit a deleted entry, so a dict left full of holes (mass deletion, eviction) does
+    not bias the pick towards the keys after them."""
     cdef PyObject *key
     cdef PyObject *value
     cdef Py_ssize_t n = len(d)
-    cdef Py_ssize_t pos
+    cdef Py_ssize_t pos, start, total, tries
     if n == 0:
         return None
+    cdef kvs_dict_entry *e
+    if NENTRIES_OK and kvs_dict_entry_at(<PyObject *>d, 0) != NULL:
+        total = _nentries(d)
+        for tries in range(256):
+            start = <Py_ssize_t>((<unsigned long long>rand() << 31 | <unsigned long long>rand()) % total)
+            e = kvs_dict_entry_at(<PyObject *>d, start)
+            if e.me_value != NULL:
+                return <object>e.me_key
+        # Almost nothing but holes: settle for the first live entry after a random position.
+        pos = start
+        if PyDict_Next(d, &pos, &key, &value):
+            return <object>key
+        pos = 0
+        PyDict_Next(d, &pos, &key, &value)
+        return <object>key
     # Entry positions run up to the number of slots ever used, which is at most about 1.5x the live count plus
     # deleted holes; starting past the end simply wraps to the beginning.
     pos = rand() % (n + n // 2 + 1)
@@ -124,3 +221,22 @@ def random_key(dict d):
     pos = 0
     PyDict_Next(d, &pos, &key, &value)
     return <object>key
+
+
+def uniform_random_keys() -> bool:
+    """Whether random_key() samples the entry array uniformly on this interpreter (else it walks from a guess)."""
+    return NENTRIES_OK
+
+
+def table_slots(dict d) -> int:
+    """The size of the dict's hash table (0 where the layout is unknown): deletions never shrink it."""
+    if not NENTRIES_OK:
+        return 0
+    return (<Py_ssize_t>1) << (<kvs_dictkeys_head *>(<PyDictObject *>d).ma_keys).dk_log2_size
+
+
+def compact(dict d):
+    """Rebuild the dict's table for its live entries, in place and in the same order (tryResizeHashTables)."""
+    items = list(d.items())
+    d.clear()
+    d.update(items)
