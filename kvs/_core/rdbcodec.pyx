@@ -1077,11 +1077,18 @@ cdef inline PyObject *_slot(object o, Py_ssize_t offset) except NULL:
 
 ctypedef struct deque_walk:
     kvs_deque_block *block
+    PyObject *items         # a list copy to index instead, where the deque layout is not the declared one
     Py_ssize_t index
     Py_ssize_t left
 
 
-cdef inline void _deque_start(deque_walk *w, object d) noexcept:
+cdef inline void _deque_start(deque_walk *w, object d, object items) noexcept:
+    if items is not None:
+        w.items = <PyObject *>items
+        w.index = 0
+        w.left = _list_size(<PyObject *>items)
+        return
+    w.items = NULL
     w.block = (<kvs_deque_head *><PyObject *>d).leftblock
     w.index = (<kvs_deque_head *><PyObject *>d).leftindex
     w.left = _var_size(<PyObject *>d)
@@ -1092,6 +1099,10 @@ cdef inline PyObject *_deque_next(deque_walk *w) noexcept nogil:
     cdef PyObject *e
     if w.left <= 0:
         return NULL
+    if w.items != NULL:
+        w.left -= 1
+        w.index += 1
+        return _list_item(w.items, w.index - 1)
     if w.index == KVS_DEQUE_BLOCKLEN:
         w.block = w.block.rightlink
         w.index = 0
@@ -1119,7 +1130,7 @@ cdef bint _deque_layout_ok():
             d.popleft()
         d.appendleft(object())
         expected = list(d)
-        _deque_start(&w, d)
+        _deque_start(&w, d, None)
         for i in range(len(expected)):
             e = _deque_next(&w)
             if e != <PyObject *>expected[i]:
@@ -1407,15 +1418,10 @@ cdef class Writer:
         cdef cbuf *b = &self.blob
         cdef deque_walk w
         cdef PyObject *e
-        cdef list elements = None
-        cdef Py_ssize_t i = 0
-        if not DEQUE_WALK:
-            elements = list(lst)
-        _deque_start(&w, lst)
+        cdef list elements = None if DEQUE_WALK else list(lst)
+        _deque_start(&w, lst, elements)
         while True:
-            e = _deque_next(&w) if elements is None else (_list_item(<PyObject *>elements, i)
-                                                           if i < len(elements) else NULL)
-            i += 1
+            e = _deque_next(&w)
             if e == NULL:
                 break
             _obj_buf(<object>e, &p, &k)
@@ -1433,12 +1439,9 @@ cdef class Writer:
         have = False
         plain = False
         node_sz = node_cnt = 0
-        _deque_start(&w, lst)
-        i = 0
+        _deque_start(&w, lst, elements)
         while True:
-            e = _deque_next(&w) if elements is None else (_list_item(<PyObject *>elements, i)
-                                                           if i < len(elements) else NULL)
-            i += 1
+            e = _deque_next(&w)
             if e == NULL:
                 break
             _obj_buf(<object>e, &p, &k)
