@@ -4,11 +4,18 @@ import os
 
 import pytest
 import redis
+from hypothesis import settings
 
 from tests.procs import redis_server_path, start_kvs, start_redis
 from tests.rawconn import RawConn
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+# CI explores the same examples on every run, so a result is reproducible from the commit alone; local runs keep
+# drawing new ones (and the example database replays what they found).
+settings.register_profile("ci", derandomize=True, deadline=None)
+if IN_CI:
+    settings.load_profile("ci")
 
 
 def require_redis_tools():
