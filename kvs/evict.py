@@ -3,7 +3,7 @@
 Before each command of a normal client the server calls `perform()`. Over the limit it deletes keys, each
 propagated as DEL (UNLINK with lazyfree-lazy-eviction) and counted in INFO's evicted_keys, until the memory
 gauge is back under the limit, nothing more can be evicted (the command is then refused with -OOM when it may
-use more memory), or the time budget of one call runs out (the cron carries on).
+use more memory), or the time budget of one call runs out (a step on the event loop carries on).
 
 The LRU, LFU and TTL policies approximate Redis's: `maxmemory-samples` random keys per database feed a pool of
 the 16 best candidates kept across calls, and the best one that still exists is evicted. The random policies
@@ -57,8 +57,7 @@ class Evictor:
         server = self.server
         if server.is_replica or server.loading:
             return EVICT_OK
-        need = self.to_free()
-        if not need:
+        if not self.to_free():
             self._exceeded(False)
             return EVICT_OK
         self._exceeded(True)
@@ -68,33 +67,26 @@ class Evictor:
         deadline = time.monotonic() + self._time_limit()
         lazy = server.config["lazyfree-lazy-eviction"]
         while True:
-            freed = 0
-            while freed < need:
-                picked = self._select(policy)
-                if picked is None:
-                    return EVICT_FAIL
-                db, key = picked
-                size = _size_estimate(key, db.keys[key])
-                self._evict(db, key, lazy)
-                freed += size
-                # Measuring pymalloc walks its pools: count the estimate off instead, the gauge's next refresh
-                # corrects it.
-                memory.gauge.forget(size)
-                if time.monotonic() > deadline:
-                    if self.to_free():
-                        self.start_background()
-                        return EVICT_RUNNING
-                    self._exceeded(False)
-                    return EVICT_OK
-            need = self.to_free()
-            if not need:
+            picked = self._select(policy)
+            if picked is None:
+                return EVICT_FAIL
+            db, key = picked
+            size = _size_estimate(key, db.keys[key])
+            self._evict(db, key, lazy)
+            # Measuring pymalloc walks its pools: count the estimate off instead, the gauge's next refresh
+            # corrects it.
+            memory.gauge.forget(size)
+            if not self.to_free():
                 self._exceeded(False)
                 return EVICT_OK
+            if time.monotonic() > deadline:
+                self.start_background()
+                return EVICT_RUNNING
 
     def start_background(self) -> None:
         """Evict from the event loop, a time-limited step at a time, until under the limit (Redis's eviction
         time proc): used when maxmemory is lowered, and when a command's own step ran out of time."""
-        loop = getattr(self.server, "loop", None)
+        loop = self.server.loop
         if loop is not None and not self.background:
             self.background = True
             loop.call_soon(self._background_step)
@@ -142,9 +134,7 @@ class Evictor:
                 self.next_db += 1
                 source = db.expires if volatile else db.keys
                 if source:
-                    key = random_key(source)
-                    if key is not None and key in db.keys:
-                        return db, key
+                    return db, random_key(source)
             return None
         # Sampled policies: refill the pool from every database, then take the best candidate still present.
         while True:

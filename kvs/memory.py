@@ -3,8 +3,8 @@
 Allocated bytes have two sources. glibc's mallinfo2 counts malloc (large objects, dict tables, buffers) and is
 cheap enough to read per command. CPython's small-object allocator (pymalloc) serves everything up to 512 bytes -
 most keys and values - from arenas it mmaps itself, which malloc never sees: its "bytes in allocated blocks"
-comes from _PyObject_DebugMallocStats, a walk of its pools (about 1 ms per 500 MB), so it is cached and refreshed
-at most every REFRESH_S seconds, or on demand after evictions freed memory."""
+comes from _PyObject_DebugMallocStats, a walk of its pools (about 1 ms per 500 MB), so it is cached for REFRESH_S
+seconds (evictions count their estimated sizes off it meanwhile) and measured afresh for INFO."""
 import ctypes
 import ctypes.util
 import os

@@ -195,10 +195,10 @@ class Server(Core):
         """Redis 7.0: FLUSHALL stops a BGSAVE in progress and, with save points, saves the empty dataset."""
         self.persistence.after_flushall()
 
-    # -- refusing commands before they run (loading, disk errors) ----------------------------------------------------
+    # -- refusing commands before they run (maxmemory, disk errors, loading) ---------------------------------------
     def refresh_gates(self) -> None:
         """Route commands through `_gated_execute` only while something must refuse them (loading the dataset,
-        -MISCONF after a failed background save). The compiled core dispatches `execute` through the instance
+        -MISCONF after a failed background save, maxmemory: eviction first, then -OOM). The compiled core dispatches `execute` through the instance
         when it is overridden there, so the usual path pays nothing for these checks."""
         self.write_denied = self.persistence.write_error()
         if self.loading or self.write_denied is not None or self.config["maxmemory"]:
@@ -383,8 +383,6 @@ class Server(Core):
         if self.active_expire_enabled and not self.loading:
             self.active_expire_cycle()
         self.persistence.cron()
-        if self.config["maxmemory"]:
-            self.evictor.perform()          # carries on an eviction that ran out of time in a command
         if self.blocking_keys:
             blocking.check_timeouts(self)
         if self.cron_loops % max(self.hz // 10, 1) == 0:
