@@ -134,6 +134,25 @@ def parse_scan_options(argv, start):
     return pattern, count, typ
 
 
+# The reply of every SCAN-family command for a missing key: cursor 0, nothing.
+EMPTY_SCAN = b"*2\r\n$1\r\n0\r\n*0\r\n"
+
+
+def matching(items, pattern):
+    """The items whose name matches a MATCH pattern (all of them for None)."""
+    if pattern is None:
+        return items
+    match = glob_matcher(pattern)
+    return [x for x in items if match(x)]
+
+
+def reply_scan(w, cursor: int, flat: list) -> None:
+    """[next cursor, elements]: the shape every SCAN-family reply has."""
+    w.array(2)
+    w.bulk(str(cursor))
+    w.bulks(flat)
+
+
 @command("scan", -2, "readonly", (0, 0, 0), G, "Iterate over the keyspace with a cursor", since="2.8.0",
          tips="nondeterministic_output request_policy:special")
 def scan_command(c, argv):
@@ -160,10 +179,7 @@ def scan_command(c, argv):
             if value is None or type_name(value) != typ:
                 continue
         out.append(key)
-    w = c.w
-    w.array(2)
-    w.bulk(str(next_cursor))
-    w.bulks(out)
+    reply_scan(c.w, next_cursor, out)
 
 
 @command("randomkey", 1, "readonly", (0, 0, 0), G, "A random key",

@@ -11,9 +11,8 @@ from kvs._core.keyspace import random_key as dict_random_key
 from kvs._core.keyspace import scan as dict_scan
 from kvs._core.numbers import incr_by_float, parse_int
 from kvs.commands.args import LLONG_MAX, LLONG_MIN, int_arg
-from kvs.commands.keys import parse_cursor, parse_scan_options
+from kvs.commands.keys import EMPTY_SCAN, matching, parse_cursor, parse_scan_options, reply_scan
 from kvs.commands.table import command
-from kvs.config import glob_matcher
 from kvs.errors import CommandError
 
 G = "hash"
@@ -355,11 +354,8 @@ def hrandfield_command(c, argv):
 def hscan_command(c, argv):
     cursor = parse_cursor(argv[2])
     h = _hash_read(c.db, argv[1])
-    w = c.w
     if h is None:
-        w.array(2)
-        w.bulk(b"0")
-        w.array(0)
+        c.w.raw(EMPTY_SCAN)
         return
     pattern, count, _ = parse_scan_options(argv, 3)
     if not h.big:
@@ -368,14 +364,9 @@ def hscan_command(c, argv):
         fields = list(h)
     else:
         next_cursor, fields = dict_scan(h.fields, cursor, count)
-    if pattern is not None:
-        match = glob_matcher(pattern)
-        fields = [f for f in fields if match(f)]
-    w.array(2)
-    w.bulk(str(next_cursor))
-    w.array(2 * len(fields))
-    bulk = w.bulk
     values = h.fields
-    for f in fields:
-        bulk(f)
-        bulk(values[f])
+    flat = []
+    for f in matching(fields, pattern):
+        flat.append(f)
+        flat.append(values[f])
+    reply_scan(c.w, next_cursor, flat)

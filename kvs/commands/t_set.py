@@ -10,9 +10,8 @@ import random
 from kvs import errors
 from kvs._core.numbers import parse_int
 from kvs.commands.args import LLONG_MIN, int_arg
-from kvs.commands.keys import parse_cursor, parse_scan_options
+from kvs.commands.keys import EMPTY_SCAN, matching, parse_cursor, parse_scan_options, reply_scan
 from kvs.commands.table import command, numkeys_at
-from kvs.config import glob_matcher
 from kvs.errors import CommandError
 
 G = "set"
@@ -483,11 +482,8 @@ def sintercard_command(c, argv):
 def sscan_command(c, argv):
     cursor = parse_cursor(argv[2])
     s = _set_read(c.db, argv[1])
-    w = c.w
     if s is None:
-        w.array(2)
-        w.bulk(b"0")
-        w.array(0)
+        c.w.raw(EMPTY_SCAN)
         return
     pattern, count, _ = parse_scan_options(argv, 3)
     if not s.big:
@@ -503,9 +499,4 @@ def sscan_command(c, argv):
         next_cursor = max(start - count, 0)
         batch = members[next_cursor:start]
         batch.reverse()
-    if pattern is not None:
-        match = glob_matcher(pattern)
-        batch = [m for m in batch if match(m)]
-    w.array(2)
-    w.bulk(str(next_cursor))
-    w.bulks(batch)
+    reply_scan(c.w, next_cursor, matching(batch, pattern))

@@ -35,7 +35,7 @@ from kvs._core.zskiplist import (ADD_GT, ADD_INCR, ADD_LT, ADD_NX, ADD_XX, OUT_A
                                  parse_score_range, write_pairs, write_range)
 from kvs.blocking import block, may_block, parse_timeout
 from kvs.commands.args import LLONG_MAX, float_arg, int_arg
-from kvs.commands.keys import parse_cursor, parse_scan_options
+from kvs.commands.keys import EMPTY_SCAN, parse_cursor, parse_scan_options, reply_scan
 from kvs.commands.table import command, numkeys_at
 from kvs.config import glob_matcher
 from kvs.db import type_name
@@ -46,7 +46,6 @@ G = "sorted_set"
 NAN_SCORE = "ERR resulting score is not a number (NaN)"
 NOT_FLOAT_RANGE = "ERR min or max is not a float"
 NOT_LEX_RANGE = "ERR min or max not valid string range item"
-EMPTY_SCAN = b"*2\r\n$1\r\n0\r\n*0\r\n"
 
 # Redis 7.0's defaults of zset-max-listpack-entries / zset-max-listpack-value.
 DEFAULT_MAX_ENTRIES = 128
@@ -740,10 +739,7 @@ def zscan_command(c, argv):
         if match is None or match(m):
             out.append(m)
             out.append(fmt(s))
-    w = c.w
-    w.array(2)
-    w.bulk(str(next_cursor))
-    w.bulks(out)
+    reply_scan(c.w, next_cursor, out)
 
 
 # -- ZUNION / ZINTER / ZDIFF / ZINTERCARD and their STORE forms ----------------------------------------------
