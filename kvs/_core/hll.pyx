@@ -178,6 +178,22 @@ cdef inline int _op_xzero_len(const uint8_t *p) noexcept nogil:
     return (((p[0] & 0x3f) << 8) | p[1]) + 1
 
 
+cdef inline const uint8_t *_sparse_op(const uint8_t *p, long *runlen, long *regval) noexcept nogil:
+    """Decode the sparse opcode at p: a run of `runlen` registers holding `regval` (0 for ZERO and XZERO).
+    Returns where the next opcode starts."""
+    if (p[0] & 0xc0) == 0:
+        runlen[0] = (p[0] & 0x3f) + 1
+        regval[0] = 0
+        return p + 1
+    if (p[0] & 0xc0) == 0x40:
+        runlen[0] = _op_xzero_len(p)
+        regval[0] = 0
+        return p + 2
+    runlen[0] = (p[0] & 0x3) + 1
+    regval[0] = ((p[0] >> 2) & 0x1f) + 1
+    return p + 1
+
+
 cdef int _sparse_to_dense(Work *w) noexcept nogil:
     """Redis's hllSparseToDense on the working buffer: 0 done (or already dense), -1 corrupted (unchanged)."""
     cdef uint8_t *dense
@@ -194,23 +210,17 @@ cdef int _sparse_to_dense(Work *w) noexcept nogil:
     p = w.buf + HDR
     end = w.buf + w.len
     while p < end:
-        if (p[0] & 0xc0) == 0:
-            idx += (p[0] & 0x3f) + 1
-            p += 1
-        elif (p[0] & 0xc0) == 0x40:
-            idx += _op_xzero_len(p)
-            p += 2
-        else:
-            runlen = (p[0] & 0x3) + 1
-            regval = ((p[0] >> 2) & 0x1f) + 1
-            if runlen + idx > REGISTERS:  # a run past the last register: corrupted
-                free(dense)
-                return -1
-            while runlen > 0:
-                _dset(dense + HDR, idx, regval)
-                idx += 1
-                runlen -= 1
-            p += 1
+        p = <uint8_t *>_sparse_op(p, &runlen, &regval)
+        if regval == 0:
+            idx += runlen
+            continue
+        if runlen + idx > REGISTERS:  # a run past the last register: corrupted
+            free(dense)
+            return -1
+        while runlen > 0:
+            _dset(dense + HDR, idx, regval)
+            idx += 1
+            runlen -= 1
     if idx != REGISTERS:
         free(dense)
         return -1
@@ -438,23 +448,11 @@ cdef void _dense_histo(const uint8_t *r, int *reghisto) noexcept nogil:
 
 cdef int _sparse_histo(const uint8_t *p, const uint8_t *end, int *reghisto) noexcept nogil:
     """Returns 0, or -1 when the opcodes do not cover exactly 16384 registers."""
-    cdef long idx = 0, runlen
+    cdef long idx = 0, runlen, regval
     while p < end:
-        if (p[0] & 0xc0) == 0:
-            runlen = (p[0] & 0x3f) + 1
-            idx += runlen
-            reghisto[0] += runlen
-            p += 1
-        elif (p[0] & 0xc0) == 0x40:
-            runlen = _op_xzero_len(p)
-            idx += runlen
-            reghisto[0] += runlen
-            p += 2
-        else:
-            runlen = (p[0] & 0x3) + 1
-            idx += runlen
-            reghisto[((p[0] >> 2) & 0x1f) + 1] += runlen
-            p += 1
+        p = _sparse_op(p, &runlen, &regval)
+        idx += runlen
+        reghisto[regval] += runlen
     return 0 if idx == REGISTERS else -1
 
 
@@ -545,23 +543,17 @@ def merge(bytearray registers, hll):
         p += HDR
         i = 0
         while p < end:
-            if (p[0] & 0xc0) == 0:
-                i += (p[0] & 0x3f) + 1
-                p += 1
-            elif (p[0] & 0xc0) == 0x40:
-                i += _op_xzero_len(p)
-                p += 2
-            else:
-                runlen = (p[0] & 0x3) + 1
-                regval = ((p[0] >> 2) & 0x1f) + 1
-                if runlen + i > REGISTERS:  # a run past the last register: corrupted
-                    return False
-                while runlen > 0:
-                    if regval > mx[i]:
-                        mx[i] = regval
-                    i += 1
-                    runlen -= 1
-                p += 1
+            p = _sparse_op(p, &runlen, &regval)
+            if regval == 0:
+                i += runlen
+                continue
+            if runlen + i > REGISTERS:  # a run past the last register: corrupted
+                return False
+            while runlen > 0:
+                if regval > mx[i]:
+                    mx[i] = regval
+                i += 1
+                runlen -= 1
         return i == REGISTERS
     finally:
         PyBuffer_Release(&view)
