@@ -57,6 +57,22 @@ cpdef object parse_int(bytes s):
     return <long long>v
 
 
+def atoi(bytes b):
+    """C's atoi on a Redis argument or AUX value: the leading, optionally signed, decimal integer after
+    whitespace, 0 when there is none (DEBUG SET-ACTIVE-EXPIRE, the AUX fields read before a load)."""
+    s = b.strip()
+    n = 0
+    for i, ch in enumerate(s):
+        if 48 <= ch <= 57 or (i == 0 and ch in b"+-"):
+            n = i + 1
+        else:
+            break
+    try:
+        return int(s[:n])
+    except ValueError:
+        return 0
+
+
 cpdef object parse_double(bytes s):
     """Redis's getDoubleFromObject: strtod over the whole string, no leading space, no NaN; else None."""
     cdef Py_ssize_t n = len(s)

@@ -3,6 +3,7 @@ rdb.c, debug.c and the DUMP/RESTORE part of cluster.c). The snapshot machinery i
 import time
 
 from kvs import errors
+from kvs._core.numbers import atoi
 from kvs.client import MASTER, UNIX_SOCKET
 from kvs.commands.keys import object_encoding, object_refcount, reply_help
 from kvs.commands.table import command
@@ -139,7 +140,7 @@ def _debug_sleep(c, argv):
 
 
 def _debug_set_active_expire(c, argv):
-    c.server.active_expire_enabled = bool(_atoi(argv[2]))
+    c.server.active_expire_enabled = bool(atoi(argv[2]))
     c.w.ok()
 
 
@@ -384,16 +385,3 @@ def restore_command(c, argv):
     server.dirty += 1
     c.w.ok()
 
-
-def _atoi(b: bytes) -> int:
-    s = b.strip()
-    n = 0
-    for i, ch in enumerate(s):
-        if 48 <= ch <= 57 or (i == 0 and ch in b"+-"):
-            n = i + 1
-        else:
-            break
-    try:
-        return int(s[:n])
-    except ValueError:
-        return 0

@@ -14,6 +14,7 @@ import time
 
 import kvs
 from kvs import memory
+from kvs._core.numbers import atoi
 from kvs.log import log
 
 CHILD_RDB = "rdb"
@@ -539,17 +540,17 @@ class Persistence:
             elif lname == b"redis-ver":
                 log.notice(f"Loading RDB produced by version {text}")
             elif lname == b"ctime":
-                age = max(int(time.time()) - _atoi(value), 0)
+                age = max(int(time.time()) - atoi(value), 0)
                 log.notice(f"RDB age {age} seconds")
             elif lname == b"used-mem":
-                used = _atoi(value)
+                used = atoi(value)
                 log.notice(f"RDB memory usage when created {used / (1024 * 1024):.2f} Mb")
                 self.loading_rdb_used_mem = used
             elif lname == b"aof-preamble":
-                if _atoi(value):
+                if atoi(value):
                     log.notice("RDB has an AOF tail")
             elif lname == b"aof-base":
-                if _atoi(value):
+                if atoi(value):
                     log.notice("RDB is base AOF")
 
     def _load_body(self, path: str, merge: bool):
@@ -795,20 +796,6 @@ def _codec_error_class():
     except Exception:
         return None
 
-
-def _atoi(b: bytes) -> int:
-    """strtol-like: the leading integer, 0 if none."""
-    s = b.strip()
-    n = 0
-    for i, ch in enumerate(s):
-        if 48 <= ch <= 57 or (i == 0 and ch in b"+-"):
-            n = i + 1
-        else:
-            break
-    try:
-        return int(s[:n])
-    except ValueError:
-        return 0
 
 
 def _cwd() -> str:
