@@ -195,32 +195,29 @@ cdef inline void _score_to_lonlat(double score, double *lon, double *lat) noexce
         lat[0] = C_LAT_MIN
 
 
+cdef inline uint64_t _move(uint64_t bits, int step, int d, uint64_t moving, uint64_t fixed) noexcept nogil:
+    """One cell up (d > 0) or down along the axis whose interleaved bits are `moving`, wrapping around; the
+    other axis (`fixed`) stays. The other axis's bits are set in the carry mask so the add/subtract ripples
+    through them."""
+    cdef uint64_t v = bits & moving
+    cdef uint64_t zz = fixed >> (64 - step * 2)
+    if d > 0:
+        v = v + (zz + 1)
+    else:
+        v = v | zz
+        v = v - (zz + 1)
+    v &= moving >> (64 - step * 2)
+    return v | (bits & fixed)
+
+
 cdef inline uint64_t _move_x(uint64_t bits, int step, int d) noexcept nogil:
     """One cell east (d > 0) or west, wrapping around the antimeridian."""
-    cdef uint64_t x = bits & GEO_ODD_BITS
-    cdef uint64_t y = bits & GEO_EVEN_BITS
-    cdef uint64_t zz = GEO_EVEN_BITS >> (64 - step * 2)
-    if d > 0:
-        x = x + (zz + 1)
-    else:
-        x = x | zz
-        x = x - (zz + 1)
-    x &= GEO_ODD_BITS >> (64 - step * 2)
-    return x | y
+    return _move(bits, step, d, GEO_ODD_BITS, GEO_EVEN_BITS)
 
 
 cdef inline uint64_t _move_y(uint64_t bits, int step, int d) noexcept nogil:
     """One cell north (d > 0) or south."""
-    cdef uint64_t x = bits & GEO_ODD_BITS
-    cdef uint64_t y = bits & GEO_EVEN_BITS
-    cdef uint64_t zz = GEO_ODD_BITS >> (64 - step * 2)
-    if d > 0:
-        y = y + (zz + 1)
-    else:
-        y = y | zz
-        y = y - (zz + 1)
-    y &= GEO_EVEN_BITS >> (64 - step * 2)
-    return x | y
+    return _move(bits, step, d, GEO_EVEN_BITS, GEO_ODD_BITS)
 
 
 cdef void _neighbours(uint64_t bits, int step, uint64_t *out) noexcept nogil:
