@@ -57,7 +57,10 @@ def block(c, keys, deadline: float, typ: str, timeout_reply=reply_null_array, ar
     """Park the running command of `c` until one of `keys` (in c.db) holds a `typ` value, or the deadline.
     `timeout_reply(c)` writes the reply for a timeout (Redis 7.0 answers every list, zset and stream timeout with
     a null array); `argv` is what to run again when woken (default: the command as sent; XREAD passes its `$`
-    IDs resolved)."""
+    IDs resolved). A client that may not block (inside MULTI/EXEC, no connection) gets the timeout reply now."""
+    if not may_block(c):
+        timeout_reply(c)
+        return
     server = c.server
     if _retry is not None and _retry[0] is c:
         deadline = _retry[1].deadline

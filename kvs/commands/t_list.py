@@ -485,9 +485,6 @@ def _bpop(c, argv, where: int):
             c.w.bulk(value)
             c.rewrite_argv([b"LPOP" if where == HEAD else b"RPOP", key])
             return
-    if not may_block(c):
-        c.w.null_array()
-        return
     block(c, keys, deadline, "list")
 
 
@@ -510,9 +507,8 @@ def _bmove(c, src_key, dst_key, wherefrom, whereto, timeout_arg, propagate_as):
         c.rewrite_argv(propagate_as)
         return
     if not may_block(c):
-        c.w.null()
+        c.w.null()      # inside a transaction: a null bulk, though a timeout answers with block()'s null array
         return
-    # Redis 7.0 answers a timed-out BLMOVE/BRPOPLPUSH with a null array, unlike the null bulk above.
     block(c, [src_key], deadline, "list")
 
 
@@ -536,8 +532,5 @@ def blmpop_command(c, argv):
     deadline = parse_timeout(argv[1])
     keys, where, count = parse_lmpop(argv, 2)
     if mpop(c, keys, where, count):
-        return
-    if not may_block(c):
-        c.w.null_array()
         return
     block(c, keys, deadline, "list")

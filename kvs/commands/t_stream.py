@@ -36,7 +36,7 @@ from bisect import bisect_left, bisect_right, insort
 
 from kvs import errors
 from kvs._core.numbers import lp_int_size, lp_str_size, lp_strs_size, parse_int
-from kvs.blocking import block, may_block
+from kvs.blocking import block
 from kvs.client import NORMAL
 from kvs.commands.args import LLONG_MAX, int_arg
 from kvs.commands.table import command, container
@@ -1221,8 +1221,8 @@ def _xread(c, argv, xreadgroup: bool):
     r = parse_read(c, argv, xreadgroup)
     if serve_reads(c, r):
         return
-    if r.timeout < 0 or not may_block(c):
-        c.w.null_array()       # no BLOCK, or inside a transaction: answer like a timeout
+    if r.timeout < 0:
+        c.w.null_array()       # no BLOCK: answer like a timeout (block() does the same inside a transaction)
         return
     # Wait for one of the streams to grow. When woken the command runs again, with `$` replaced by the IDs it
     # meant now, so entries added in between are not skipped.

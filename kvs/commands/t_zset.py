@@ -33,7 +33,7 @@ from kvs._core.numbers import parse_int
 from kvs._core.zskiplist import (ADD_GT, ADD_INCR, ADD_LT, ADD_NX, ADD_XX, OUT_ADDED, OUT_NAN, OUT_NOP,
                                  OUT_UPDATED, ZSet, format_listpack_score, format_score, parse_lex_range,
                                  parse_score_range, write_pairs, write_range)
-from kvs.blocking import block, may_block, parse_timeout
+from kvs.blocking import block, parse_timeout
 from kvs.commands.args import LLONG_MAX, float_arg, int_arg
 from kvs.commands.keys import EMPTY_SCAN, parse_cursor, parse_scan_options, reply_scan
 from kvs.commands.table import command, numkeys_at
@@ -965,9 +965,6 @@ def _bzpop(c, argv, where: int):
         generic_zpop(c, [key], where, True, -1, False, True)
         c.rewrite_argv([b"ZPOPMAX" if where == ZSET_MAX else b"ZPOPMIN", key])
         return
-    if not may_block(c):
-        c.w.null_array()
-        return
     block(c, keys, deadline, "zset")
 
 
@@ -994,7 +991,4 @@ def bzmpop_command(c, argv):
         if z is not None and len(z):
             zmpop(c, [key], where, count)
             return
-    if not may_block(c):
-        c.w.null_array()
-        return
     block(c, keys, deadline, "zset")
